@@ -1,0 +1,1 @@
+"""The audit log: append-only, hash-chained, signed at checkpoints, secrets masked."""

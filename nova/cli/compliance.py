@@ -1,0 +1,39 @@
+"""`nova compliance`: ISO/IEC 27001 Annex A evidence for an inventory."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+
+@click.group()
+def compliance() -> None:
+    """ISO/IEC 27001:2022 controls and the evidence runs produce."""
+
+
+@compliance.command("report")
+@click.option("--inventory", required=True, help="Inventory name, as recorded in runs.")
+@click.option("--host", "hosts", multiple=True, help="Hosts to report on (default: last run's).")
+@click.option("--export", "export_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--output", type=click.Choice(["text", "json"]), default="text")
+def report(inventory: str, hosts: tuple[str, ...], export_file: Path | None, output: str) -> int:
+    """Per control and host: pass, fail or not applicable, with evidence hashes."""
+    from nova.audit.log import AuditLog
+    from nova.compliance.report import build_report
+    from nova.paths import state_db
+
+    results = build_report(inventory, list(hosts), AuditLog(), state_db())
+    document = {"inventory": inventory, "controls": [r.to_dict() for r in results]}
+    if export_file:
+        export_file.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    if output == "json":
+        click.echo(json.dumps(document, indent=2))
+    else:
+        for result in results:
+            click.echo(f"{result.number:5} {result.status:15} {result.title}")
+            for f in result.findings:
+                evidence = f" [{f.evidence[:12]}]" if f.evidence else ""
+                click.echo(f"        {f.check:18} {f.host:12} {f.status:15} {f.detail}{evidence}")
+    return 1 if any(r.status == "fail" for r in results) else 0

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from nova.cli.output import OUTPUT_OPTION, console, print_json
+from nova.errors import EXIT_FAILED, EXIT_OK
+
+
+@click.command()
+@click.option(
+    "--require",
+    "required",
+    multiple=True,
+    default=("docker",),
+    show_default=True,
+    help="tools that must be present (repeatable)",
+)
+@click.option("--export", "export", type=click.Path(path_type=Path), help="write Markdown here")
+@OUTPUT_OPTION
+def containers(required: tuple[str, ...], export: Path | None, output: str) -> int:
+    """Report docker, podman, kubectl, k3s, helm and the kubeconfig."""
+    from nova.containers import TOOLS, inspect, to_markdown
+
+    unknown = [r for r in required if r not in TOOLS]
+    if unknown:
+        raise click.BadParameter(f"unknown tool {unknown[0]!r}", param_hint="--require")
+    report = inspect(required)
+    if export:
+        export.write_text(to_markdown(report), encoding="utf-8")
+    if output == "json":
+        print_json(report.to_dict())
+    else:
+        from rich.markdown import Markdown
+
+        console().print(Markdown(to_markdown(report)))
+    return EXIT_FAILED if report.missing_required else EXIT_OK

@@ -1,0 +1,81 @@
+"""Live per-host progress for `nova provision`, drawn with rich."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from nova.plan import Phase
+from nova.runner import PlaybookResult, RunnerEvent, TaskResult, TaskStarted
+
+COUNTED = ("ok", "changed", "failed", "unreachable", "skipped")
+
+
+class LiveProgress:
+    """A ProvisionObserver that redraws a host table as events arrive."""
+
+    def __init__(self, console: Any) -> None:
+        from rich.live import Live
+
+        self.console = console
+        self.live = Live(console=console, refresh_per_second=8, transient=False)
+        self.hosts: list[str] = []
+        self.counts: dict[str, Counter[str]] = {}
+        self.current: dict[str, str] = {}
+        self.phase = ""
+        self.task = ""
+
+    def run_started(self, run_id: str, phases: list[Phase], hosts: list[str]) -> None:
+        self.hosts = hosts
+        names = ", ".join(p.name for p in phases)
+        self.console.print(f"[bold]run {run_id}[/]: {names} on {len(hosts)} host(s)")
+
+    def phase_started(self, phase: Phase) -> None:
+        self.phase = phase.name
+        self.counts = {h: Counter() for h in self.hosts}
+        self.current = {}
+        self.live.start()
+        self.live.update(self._table())
+
+    def event(self, phase: Phase, event: RunnerEvent) -> None:
+        if isinstance(event, TaskStarted):
+            self.task = event.task
+        elif isinstance(event, TaskResult):
+            self.counts.setdefault(event.host, Counter())[event.status] += 1
+            self.current[event.host] = event.task
+        self.live.update(self._table())
+
+    def phase_finished(self, phase: Phase, result: PlaybookResult) -> None:
+        self.live.update(self._table(result))
+        self.live.stop()
+        verdict = "[green]ok[/]" if result.succeeded else "[red]failed[/]"
+        self.console.print(f"phase {phase.name}: {verdict} (rc {result.rc})")
+        for failure in result.failures:
+            self.console.print(
+                f"  [red]{failure.status}[/] {failure.host}: {failure.task}: {failure.message}"
+            )
+
+    def _table(self, result: PlaybookResult | None = None) -> Any:
+        from rich.table import Table
+
+        title = f"phase {self.phase}" + (f" - {self.task}" if self.task and result is None else "")
+        table = Table(title=title, expand=False)
+        table.add_column("host")
+        for column in COUNTED:
+            table.add_column(column, justify="right")
+        table.add_column("last task")
+        for host in sorted(set(self.hosts) | set(self.counts)):
+            if result is not None and host in result.stats:
+                s = result.stats[host]
+                numbers = [s.ok, s.changed, s.failed, s.unreachable, s.skipped]
+            else:
+                c = self.counts.get(host, Counter())
+                numbers = [
+                    c["ok"] + c["changed"],
+                    c["changed"],
+                    c["failed"],
+                    c["unreachable"],
+                    c["skipped"],
+                ]
+            table.add_row(host, *(str(n) for n in numbers), self.current.get(host, ""))
+        return table

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import click
+
+from nova.cli.output import OUTPUT_OPTION, console, print_json
+from nova.errors import EXIT_FAILED, EXIT_OK
+
+
+@click.command()
+@click.option(
+    "--inventory", "-i", required=True, help="inventory name (inventories/<name>) or path"
+)
+@click.option("--phase", "phases", multiple=True, help="run only this phase (repeatable)")
+@click.option("--limit", "-l", help="host pattern, as ansible-playbook --limit")
+@click.option("--check", is_flag=True, help="check mode: report what would change, change nothing")
+@click.option("--diff", is_flag=True, help="show the differences in changed files")
+@click.option(
+    "--extra-vars",
+    "-e",
+    "extra_vars",
+    multiple=True,
+    help="key=value, a YAML/JSON mapping, or @file (repeatable)",
+)
+@OUTPUT_OPTION
+def provision(
+    inventory: str,
+    phases: tuple[str, ...],
+    limit: str | None,
+    check: bool,
+    diff: bool,
+    extra_vars: tuple[str, ...],
+    output: str,
+) -> int:
+    """Run the phase plan against an inventory, one phase at a time."""
+    from nova.extravars import parse_extra_vars
+    from nova.provision import ProvisionRequest, SilentObserver
+    from nova.provision import provision as run_provision
+
+    request = ProvisionRequest(
+        inventory=inventory,
+        phases=phases,
+        limit=limit,
+        check=check,
+        diff=diff,
+        extra_vars=parse_extra_vars(extra_vars),
+    )
+    if output == "json":
+        record = run_provision(request, SilentObserver())
+        print_json(record.to_dict())
+    else:
+        from nova.cli.progress import LiveProgress
+
+        out = console()
+        record = run_provision(request, LiveProgress(out))
+        colour = "green" if record.status == "successful" else "red"
+        out.print(f"[bold {colour}]run {record.id} {record.status}[/]")
+        out.print(f"report: {record.report_path}")
+    return EXIT_OK if record.status == "successful" else EXIT_FAILED

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import click
+
+from nova.cli.output import OUTPUT_OPTION, console, print_json
+from nova.errors import InputError
+
+
+@click.group()
+def runs() -> None:
+    """List and show recorded provisioning runs."""
+
+
+@runs.command("list")
+@click.option("--last", default=20, show_default=True, help="how many runs to list")
+@OUTPUT_OPTION
+def list_runs(last: int, output: str) -> None:
+    """The most recent runs, newest first."""
+    from nova.state import StateStore
+
+    records = StateStore().list_runs(last)
+    if output == "json":
+        print_json([r.to_dict() for r in records])
+        return
+    from rich.table import Table
+
+    table = Table(title="Runs")
+    for column in ("id", "started", "status", "inventory", "phases", "mode"):
+        table.add_column(column)
+    for r in records:
+        mode = "check" if r.check_mode else "apply"
+        table.add_row(r.id, r.started_at, r.status, r.inventory, ", ".join(r.phases), mode)
+    console().print(table)
+
+
+@runs.command("show")
+@click.argument("run_id")
+@OUTPUT_OPTION
+def show_run(run_id: str, output: str) -> None:
+    """One run: its phases, per-host results and failed tasks."""
+    from nova.state import StateStore
+
+    record = StateStore().get_run(run_id)
+    if record is None:
+        raise InputError(run_id, "RUN_ID", "no run with that id")
+    if output == "json":
+        print_json(record.to_dict())
+        return
+    from nova.reports import render_run_report
+
+    click.echo(render_run_report(record))

@@ -1,0 +1,37 @@
+"""The control registry: numbers, short titles, and the checks that evidence them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Control:
+    number: str
+    title: str
+    checks: tuple[str, ...]
+
+
+CONTROLS: tuple[Control, ...] = (
+    Control("5.15", "Access control", ("sshd_config",)),
+    Control("5.17", "Authentication information", ("sshd_config",)),
+    Control("5.18", "Access rights", ("policy_gate",)),
+    Control("5.28", "Collection of evidence", ("audit_chain",)),
+    Control("5.33", "Protection of records", ("audit_chain",)),
+    Control("8.2", "Privileged access rights", ("policy_gate", "sshd_config")),
+    Control("8.5", "Secure authentication", ("sshd_config",)),
+    Control("8.9", "Configuration management", ("last_run",)),
+    Control("8.13", "Information backup", ("backup", "restore_check")),
+    Control("8.15", "Logging", ("audit_chain",)),
+    Control("8.16", "Monitoring activities", ("monitor",)),
+    Control("8.17", "Clock synchronization", ("clock_sync",)),
+    Control("8.20", "Networks security", ("firewall_ruleset",)),
+    Control("8.21", "Security of network services", ("vpn_handshake",)),
+    Control("8.22", "Segregation of networks", ("firewall_ruleset",)),
+    Control("8.24", "Use of cryptography", ("vpn_handshake", "sshd_config")),
+    Control("8.32", "Change management", ("run_decision_link",)),
+)
+
+
+def control(number: str) -> Control | None:
+    return next((c for c in CONTROLS if c.number == number), None)

@@ -1,0 +1,1 @@
+"""Throwaway local hosts: systemd containers reached over SSH like real nodes."""

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Install what Nova needs on a fresh Debian machine (as root), then the
+# Python environment in .venv. Safe to run again: it skips what is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(docker.io debootstrap openssh-client redis-server rsync python3-venv git make)
+VENV=${NOVA_VENV:-.venv}
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+    if [[ $(id -u) -ne 0 ]]; then
+        echo "bootstrap: run as root, or install: ${missing[*]}" >&2
+        exit 2
+    fi
+    echo "bootstrap: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Redis from Debian's package is started by the tests themselves on free ports;
+# the distribution's own service is not needed.
+if command -v systemctl >/dev/null && systemctl is-active --quiet redis-server 2>/dev/null; then
+    systemctl stop redis-server || true
+fi
+
+if ! docker info >/dev/null 2>&1; then
+    echo "bootstrap: starting dockerd"
+    mkdir -p /var/log/nova
+    nohup dockerd >/var/log/nova/dockerd.log 2>&1 &
+    for _ in $(seq 1 60); do
+        docker info >/dev/null 2>&1 && break
+        sleep 1
+    done
+    docker info >/dev/null 2>&1 || { echo "bootstrap: dockerd did not start" >&2; tail -5 /var/log/nova/dockerd.log >&2; exit 1; }
+fi
+
+PYTHON=${PYTHON:-python3}
+if [[ ! -x $VENV/bin/python ]]; then
+    "$PYTHON" -m venv "$VENV"
+fi
+stamp="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+if [[ ! -f $stamp ]]; then
+    "$VENV/bin/pip" install -q --upgrade pip
+    "$VENV/bin/pip" install -q -e '.[test]'
+    touch "$stamp"
+fi
+echo "bootstrap: ready ($("$VENV/bin/nova" --version))"

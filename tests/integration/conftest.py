@@ -1,0 +1,51 @@
+"""Real hosts for integration tests: a 2-node sandbox of systemd containers."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from nova.sandbox.docker import daemon_running
+
+
+def require_docker() -> None:
+    """Docker is part of the test platform: CI installs and starts it (scripts/bootstrap.sh)."""
+    if not daemon_running():
+        if os.environ.get("CI"):
+            pytest.fail("no Docker daemon in CI; scripts/bootstrap.sh should have started one")
+        pytest.skip("no Docker daemon (run scripts/bootstrap.sh as root)")
+
+
+@pytest.fixture
+def docker_daemon() -> None:
+    require_docker()
+
+
+@pytest.fixture(scope="session")
+def sandbox_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """NOVA_HOME and sandbox name of a 2-node sandbox, removed at the end."""
+    require_docker()
+    from nova.sandbox import nodes
+
+    home = tmp_path_factory.mktemp("sandbox-home")
+    env = {"NOVA_HOME": str(home), "NOVA_SANDBOX": f"nova-test-{os.getpid()}"}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        nodes.up(2)
+        yield env
+    finally:
+        nodes.down()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def sandbox_home(sandbox_env: dict[str, str]) -> Path:
+    return Path(sandbox_env["NOVA_HOME"])

@@ -1,0 +1,141 @@
+"""Provisioning real hosts: a 2-node sandbox reached over SSH through ansible-runner.
+
+The tests run in order on one sandbox: first run, second run (idempotence),
+a failing minimum, then a stopped node.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = [pytest.mark.integration, pytest.mark.docker]
+
+
+def provision(
+    nova: Callable[..., Any], env: dict[str, str], *args: str
+) -> tuple[int, dict[str, Any]]:
+    result = nova(
+        "provision",
+        "--inventory",
+        "sandbox",
+        "--phase",
+        "foundation",
+        "-o",
+        "json",
+        *args,
+        env=env,
+    )
+    assert result.stdout, result.stderr
+    return result.returncode, json.loads(result.stdout)
+
+
+def test_sandbox_status_lists_both_nodes(
+    nova: Callable[..., Any], sandbox_env: dict[str, str]
+) -> None:
+    result = nova("sandbox", "status", "-o", "json", env=sandbox_env)
+    nodes = json.loads(result.stdout)
+    assert [n["name"] for n in nodes] == ["node1", "node2"]
+    assert all(n["state"] == "running" and n["ssh_port"] for n in nodes)
+
+
+def test_first_run_provisions_both_hosts(
+    nova: Callable[..., Any], sandbox_env: dict[str, str], sandbox_home: Path
+) -> None:
+    rc, run = provision(nova, sandbox_env)
+    assert rc == 0, run
+    assert run["status"] == "successful"
+    hosts = run["results"][0]["hosts"]
+    assert set(hosts) == {"node1", "node2"}
+    assert all(h["failed"] == 0 and h["unreachable"] == 0 for h in hosts.values())
+    report = Path(run["report"]).read_text()
+    assert "| node1 | ok |" in report and "| node2 | ok |" in report
+    assert (sandbox_home / "runs" / run["id"] / "01-foundation").is_dir()
+    # the role left its fact on the host, as seen from inside the container
+    fact = subprocess.run(
+        [
+            "docker",
+            "exec",
+            f"{sandbox_env['NOVA_SANDBOX']}-node1",
+            "cat",
+            "/etc/ansible/facts.d/nova.fact",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(fact.stdout)["virtualization"]["type"] == "docker"
+
+
+def test_second_run_changes_nothing(nova: Callable[..., Any], sandbox_env: dict[str, str]) -> None:
+    rc, run = provision(nova, sandbox_env)
+    assert rc == 0
+    hosts = run["results"][0]["hosts"]
+    assert set(hosts) == {"node1", "node2"}
+    assert {h: s["changed"] for h, s in hosts.items()} == {"node1": 0, "node2": 0}
+    report = Path(run["report"]).read_text()
+    assert "node1" in report and "node2" in report
+
+
+def test_unmet_minimum_fails_and_names_it(
+    nova: Callable[..., Any], sandbox_env: dict[str, str]
+) -> None:
+    rc, run = provision(nova, sandbox_env, "-e", "system_check_min_cpu_cores=4096")
+    assert rc == 1
+    failures = run["results"][0]["failures"]
+    assert {f["host"] for f in failures} == {"node1", "node2"}
+    assert all("CPU cores" in f["message"] and "< 4096" in f["message"] for f in failures)
+
+
+def test_runs_list_and_show_read_back(
+    nova: Callable[..., Any], sandbox_env: dict[str, str]
+) -> None:
+    listed = json.loads(nova("runs", "list", "-o", "json", env=sandbox_env).stdout)
+    assert len(listed) >= 3
+    shown = nova("runs", "show", listed[0]["id"], env=sandbox_env)
+    assert shown.returncode == 0
+    assert f"# Nova run {listed[0]['id']}" in shown.stdout
+
+
+def test_plain_ansible_playbook_works_from_the_clone(sandbox_env: dict[str, str]) -> None:
+    import os
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, **sandbox_env}
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env["PATH"]
+    result = subprocess.run(
+        ["ansible-playbook", "-i", "inventories/sandbox", "playbooks/site.yml"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert "node1" in result.stdout and "node2" in result.stdout
+    assert "changed=0" in result.stdout
+
+
+def test_stopped_node_fails_the_phase_and_the_other_completes(
+    nova: Callable[..., Any], sandbox_env: dict[str, str]
+) -> None:
+    subprocess.run(
+        ["docker", "stop", f"{sandbox_env['NOVA_SANDBOX']}-node2"], check=True, capture_output=True
+    )
+    rc, run = provision(nova, sandbox_env)
+    assert rc == 1
+    assert run["status"] == "failed"
+    phase = run["results"][0]
+    assert phase["status"] == "failed"
+    assert phase["hosts"]["node2"]["unreachable"] == 1
+    assert phase["hosts"]["node1"]["failed"] == 0 and phase["hosts"]["node1"]["ok"] > 5
+    report = Path(run["report"]).read_text()
+    assert "| node2 | unreachable |" in report
+    assert "| node1 | ok |" in report

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from nova.reports import render_run_report, write_run_report
+from nova.runner import HostStats, TaskResult
+from nova.state import StateStore
+
+
+def test_a_run_round_trips_through_the_store_and_report(nova_home: Path) -> None:
+    store = StateStore(nova_home / "state.db")
+    store.start_run("r1", "sandbox", ["foundation", "observability"], "node*", False, "ops")
+    store.start_phase("r1", 1, "foundation")
+    store.finish_phase(
+        "r1",
+        1,
+        "foundation",
+        "failed",
+        4,
+        {"node1": HostStats(ok=10, changed=2), "node2": HostStats(ok=1, unreachable=1)},
+        [TaskResult("node2", "Gather hardware facts", "unreachable", "ssh: refused")],
+    )
+    store.finish_run("r1", "failed", str(nova_home / "reports" / "r1.md"))
+
+    run = store.get_run("r1")
+    assert run is not None
+    assert run.status == "failed" and run.limit == "node*" and run.launcher == "ops"
+    assert run.phase_results[0].hosts["node2"].unreachable == 1
+    assert run.phase_results[0].failures[0].message == "ssh: refused"
+    assert [r.id for r in store.list_runs()] == ["r1"]
+    assert store.get_run("r") is not None  # unique prefix
+    assert store.get_run("zz") is None
+
+    report = render_run_report(run)
+    assert "| node1 | ok | 10 | 2 |" in report
+    assert "| node2 | unreachable |" in report
+    assert "**node2** (unreachable)" in report
+    assert "observability: skipped because an earlier phase failed" in report
+    path = write_run_report(run)
+    assert path == nova_home / "reports" / "r1.md"
+    assert path.read_text() == report
