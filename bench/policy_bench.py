@@ -55,14 +55,22 @@ def main() -> None:
         return {**DOCUMENT, "launcher": f"user-{index}"}
 
     rows = [
-        ("regopy bundle query (compiled entrypoints)",
-         measure(rounds, lambda i: compiled.query("nova/provision", varied(i)))),
-        ("regopy plain query (parsed and planned per call)",
-         measure(rounds, lambda i: plain.query("nova/provision", varied(i)))),
-        ("engine decision, cache miss",
-         measure(rounds, lambda i: uncached.decide("nova/provision", varied(i)))),
-        ("engine decision, cache hit",
-         measure(rounds, lambda i: cached.decide("nova/provision", DOCUMENT))),
+        (
+            "regopy bundle query (compiled entrypoints)",
+            measure(rounds, lambda i: compiled.query("nova/provision", varied(i))),
+        ),
+        (
+            "regopy plain query (parsed and planned per call)",
+            measure(rounds, lambda i: plain.query("nova/provision", varied(i))),
+        ),
+        (
+            "engine decision, cache miss",
+            measure(rounds, lambda i: uncached.decide("nova/provision", varied(i))),
+        ),
+        (
+            "engine decision, cache hit",
+            measure(rounds, lambda i: cached.decide("nova/provision", DOCUMENT)),
+        ),
     ]
     print("command:", shlex.join([sys.executable, *sys.argv]))
     print(f"rounds: {rounds}")

@@ -4,6 +4,10 @@ Everything the user gave is checked before a run record is created, so bad
 input never leaves a half-written run. Each phase runs through the runner in
 its own folder under NOVA_HOME/runs/<run-id>/, is recorded in the state
 store, and the first failed phase stops the run.
+
+Before each phase the policy gate is asked; a phase it refuses is recorded as
+denied, with the decision id and the violations, and never runs. The run's
+start, each phase and its end go to the audit log.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import getpass
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from nova import inventory as inventories
 from nova.paths import ensure_home, reports_dir, runs_dir
@@ -20,6 +24,10 @@ from nova.plan import Phase, load_plan
 from nova.reports import write_run_report
 from nova.runner import PlaybookResult, RunnerEvent, run_playbook
 from nova.state import RunRecord, StateStore
+
+if TYPE_CHECKING:
+    from nova.audit.log import AuditLog
+    from nova.policy.decision import Decision
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,38 @@ class ProvisionRequest:
     extra_vars: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class RunContext:
+    """What every phase of one run shares."""
+
+    run_id: str
+    request: ProvisionRequest
+    launcher: str
+    phases: list[Phase]
+    hosts: list[str]
+    sources: list[Any]
+
+
+class PhaseGate(Protocol):
+    """Asked before each phase; the phase runs only when `allow` is true."""
+
+    def __call__(self, context: RunContext, phase: Phase) -> Decision: ...
+
+
+def policy_gate(context: RunContext, phase: Phase) -> Decision:
+    from nova.policy.gate import check_provision
+
+    return check_provision(
+        launcher=context.launcher,
+        inventory=context.request.inventory,
+        phases=[p.name for p in context.phases],
+        check_mode=context.request.check,
+        hosts=context.hosts,
+        limit=context.request.limit,
+        phase=phase.name,
+    )
+
+
 class ProvisionObserver(Protocol):
     """What a progress display is told while a run goes on."""
 
@@ -39,6 +79,7 @@ class ProvisionObserver(Protocol):
     def phase_started(self, phase: Phase) -> None: ...
     def event(self, phase: Phase, event: RunnerEvent) -> None: ...
     def phase_finished(self, phase: Phase, result: PlaybookResult) -> None: ...
+    def phase_denied(self, phase: Phase, decision: Decision) -> None: ...
 
 
 class SilentObserver:
@@ -54,6 +95,9 @@ class SilentObserver:
     def phase_finished(self, phase: Phase, result: PlaybookResult) -> None:
         pass
 
+    def phase_denied(self, phase: Phase, decision: Decision) -> None:
+        pass
+
 
 def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
@@ -63,8 +107,12 @@ def provision(
     request: ProvisionRequest,
     observer: ProvisionObserver | None = None,
     store: StateStore | None = None,
+    gate: PhaseGate = policy_gate,
+    audit: AuditLog | None = None,
 ) -> RunRecord:
     """Run the requested phases; returns the recorded run, whatever its outcome."""
+    from nova.audit.log import AuditLog
+
     observer = observer or SilentObserver()
     # Validate everything before anything is recorded.
     plan = load_plan()
@@ -74,43 +122,75 @@ def provision(
 
     ensure_home()
     store = store or StateStore()
-    run_id = new_run_id()
+    audit = audit or AuditLog()
+    context = RunContext(
+        run_id=new_run_id(),
+        request=request,
+        launcher=getpass.getuser(),
+        phases=phases,
+        hosts=hosts,
+        sources=list(inventory.sources),
+    )
     store.start_run(
-        run_id,
+        context.run_id,
         inventory=request.inventory,
         phases=[p.name for p in phases],
         limit=request.limit,
         check_mode=request.check,
-        launcher=getpass.getuser(),
+        launcher=context.launcher,
     )
-    observer.run_started(run_id, phases, hosts)
+    audit.append(
+        context.launcher,
+        "provision.run.start",
+        context.run_id,
+        payload={
+            "inventory": request.inventory,
+            "phases": [p.name for p in phases],
+            "hosts": hosts,
+            "limit": request.limit,
+            "check_mode": request.check,
+        },
+    )
+    observer.run_started(context.run_id, phases, hosts)
     status = "error"
     try:
-        status = _run_phases(run_id, request, phases, list(inventory.sources), observer, store)
+        status = _run_phases(context, observer, store, gate, audit)
     finally:
-        report_path = reports_dir() / f"{run_id}.md"
-        store.finish_run(run_id, status, str(report_path))
-        record = store.get_run(run_id)
+        report_path = reports_dir() / f"{context.run_id}.md"
+        store.finish_run(context.run_id, status, str(report_path))
+        audit.append(
+            context.launcher,
+            "provision.run.finish",
+            context.run_id,
+            payload={"status": status, "report": str(report_path)},
+        )
+        record = store.get_run(context.run_id)
         assert record is not None
         write_run_report(record)
     return record
 
 
 def _run_phases(
-    run_id: str,
-    request: ProvisionRequest,
-    phases: list[Phase],
-    sources: list[Any],
+    context: RunContext,
     observer: ProvisionObserver,
     store: StateStore,
+    gate: PhaseGate,
+    audit: AuditLog,
 ) -> str:
-    for seq, phase in enumerate(phases, start=1):
-        store.start_phase(run_id, seq, phase.name)
+    request = context.request
+    for seq, phase in enumerate(context.phases, start=1):
+        decision = gate(context, phase)
+        if not decision.allow:
+            reason = "; ".join(decision.violations) or decision.reason or "denied by policy"
+            store.deny_phase(context.run_id, seq, phase.name, decision.decision_id, reason)
+            observer.phase_denied(phase, decision)
+            return "denied"
+        store.start_phase(context.run_id, seq, phase.name, decision.decision_id)
         observer.phase_started(phase)
         result = run_playbook(
             phase.playbook,
-            sources,
-            runs_dir() / run_id / f"{seq:02d}-{phase.name}",
+            context.sources,
+            runs_dir() / context.run_id / f"{seq:02d}-{phase.name}",
             limit=request.limit,
             extravars=request.extra_vars,
             check=request.check,
@@ -119,7 +199,19 @@ def _run_phases(
         )
         status = "successful" if result.succeeded else "failed"
         store.finish_phase(
-            run_id, seq, phase.name, status, result.rc, result.stats, result.failures
+            context.run_id, seq, phase.name, status, result.rc, result.stats, result.failures
+        )
+        audit.append(
+            context.launcher,
+            "provision.phase",
+            context.run_id,
+            decision_id=decision.decision_id,
+            payload={
+                "phase": phase.name,
+                "status": status,
+                "rc": result.rc,
+                "hosts": {h: vars(s) for h, s in sorted(result.stats.items())},
+            },
         )
         observer.phase_finished(phase, result)
         if not result.succeeded:

@@ -40,6 +40,8 @@ CREATE TABLE IF NOT EXISTS phases (
     started_at TEXT NOT NULL,
     finished_at TEXT,
     rc INTEGER,
+    decision_id TEXT,
+    note TEXT,
     PRIMARY KEY (run_id, seq)
 );
 CREATE TABLE IF NOT EXISTS host_results (
@@ -74,6 +76,8 @@ class PhaseRecord:
     started_at: str
     finished_at: str | None
     rc: int | None
+    decision_id: str | None = None
+    note: str | None = None
     hosts: dict[str, HostStats] = field(default_factory=dict)
     failures: list[TaskResult] = field(default_factory=list)
 
@@ -109,6 +113,8 @@ class RunRecord:
                     "phase": p.name,
                     "status": p.status,
                     "rc": p.rc,
+                    "decision_id": p.decision_id,
+                    "note": p.note,
                     "hosts": {h: vars(s) for h, s in p.hosts.items()},
                     "failures": [vars(f) for f in p.failures],
                 }
@@ -155,12 +161,21 @@ class StateStore:
                 (run_id, now(), inventory, json.dumps(phases), limit, int(check_mode), launcher),
             )
 
-    def start_phase(self, run_id: str, seq: int, name: str) -> None:
+    def start_phase(self, run_id: str, seq: int, name: str, decision_id: str | None = None) -> None:
         with self._connect() as db:
             db.execute(
-                "INSERT INTO phases (run_id, seq, name, status, started_at)"
-                " VALUES (?, ?, ?, 'running', ?)",
-                (run_id, seq, name, now()),
+                "INSERT INTO phases (run_id, seq, name, status, started_at, decision_id)"
+                " VALUES (?, ?, ?, 'running', ?, ?)",
+                (run_id, seq, name, now(), decision_id),
+            )
+
+    def deny_phase(self, run_id: str, seq: int, name: str, decision_id: str, reason: str) -> None:
+        """A phase the policy refused: recorded, never run."""
+        with self._connect() as db:
+            db.execute(
+                "INSERT INTO phases (run_id, seq, name, status, started_at, finished_at,"
+                " decision_id, note) VALUES (?, ?, ?, 'denied', ?, ?, ?, ?)",
+                (run_id, seq, name, now(), now(), decision_id, reason),
             )
 
     def finish_phase(
@@ -239,6 +254,8 @@ class StateStore:
                     started_at=phase["started_at"],
                     finished_at=phase["finished_at"],
                     rc=phase["rc"],
+                    decision_id=phase["decision_id"],
+                    note=phase["note"],
                 )
                 for host in db.execute(
                     "SELECT * FROM host_results WHERE run_id = ? AND phase = ? ORDER BY host",

@@ -129,8 +129,17 @@ class AuditLog:
                 digest = entry_hash(prev, seq, stamp, actor, action, subject, decision_id, clean)
                 db.execute(
                     "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (seq, stamp, actor, action, subject, decision_id,
-                     canonical_json(clean), prev, digest),
+                    (
+                        seq,
+                        stamp,
+                        actor,
+                        action,
+                        subject,
+                        decision_id,
+                        canonical_json(clean),
+                        prev,
+                        digest,
+                    ),
                 )
                 if seq % self.checkpoint_every == 0:
                     self._checkpoint(db, seq, digest, stamp)
@@ -148,9 +157,12 @@ class AuditLog:
                 row = db.execute(
                     "SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1"
                 ).fetchone()
-                if row and not db.execute(
-                    "SELECT 1 FROM checkpoints WHERE seq = ?", (row[0],)
-                ).fetchone():
+                if (
+                    row
+                    and not db.execute(
+                        "SELECT 1 FROM checkpoints WHERE seq = ?", (row[0],)
+                    ).fetchone()
+                ):
                     self._checkpoint(db, row[0], row[1], datetime.now(UTC).isoformat())
                 db.execute("COMMIT")
             except BaseException:
@@ -191,8 +203,13 @@ class AuditLog:
         private = load_or_create_private_key(self.key_path)
         db.execute(
             "INSERT INTO checkpoints VALUES (?, ?, ?, ?, ?)",
-            (seq, digest, stamp, public_key_of(private),
-             sign(private, checkpoint_message(seq, digest))),
+            (
+                seq,
+                digest,
+                stamp,
+                public_key_of(private),
+                sign(private, checkpoint_message(seq, digest)),
+            ),
         )
 
     def _connect(self) -> sqlite3.Connection:

@@ -51,8 +51,9 @@ def mask_text(text: str) -> str:
 def _mask(value: Any, known: list[str]) -> Any:
     if isinstance(value, dict):
         return {
-            str(k): MASK if SECRET_KEY_NAMES.search(str(k)) and v not in (None, "") else
-            _mask(v, known)
+            str(k): MASK
+            if SECRET_KEY_NAMES.search(str(k)) and v not in (None, "")
+            else _mask(v, known)
             for k, v in value.items()
         }
     if isinstance(value, list | tuple):

@@ -114,9 +114,13 @@ def load_anchor(path: Path) -> TrustAnchor:
     for index, item in enumerate(raw):
         try:
             checkpoints.append(
-                Checkpoint(int(item["seq"]), str(item["hash"]), str(item["time"]),
-                           str(item.get("public_key", document["public_key"])),
-                           str(item["signature"]))
+                Checkpoint(
+                    int(item["seq"]),
+                    str(item["hash"]),
+                    str(item["time"]),
+                    str(item.get("public_key", document["public_key"])),
+                    str(item["signature"]),
+                )
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(path, f"checkpoints[{index}]", f"malformed: {exc}") from exc
@@ -127,7 +131,8 @@ def _latest_valid(anchor: TrustAnchor | None) -> Checkpoint | None:
     if anchor is None:
         return None
     valid = [
-        c for c in anchor.checkpoints
+        c
+        for c in anchor.checkpoints
         if signature_valid(anchor.public_key, checkpoint_message(c.seq, c.hash), c.signature)
     ]
     return max(valid, key=lambda c: c.seq) if valid else None

@@ -43,8 +43,9 @@ def show(log_path: Path | None, last: int, since: int | None, output: str) -> No
 
     table = Table("seq", "time", "actor", "action", "subject", "decision", "hash")
     for e in entries:
-        table.add_row(str(e.seq), e.time, e.actor, e.action, e.subject,
-                      (e.decision_id or "")[:8], e.hash[:12])
+        table.add_row(
+            str(e.seq), e.time, e.actor, e.action, e.subject, (e.decision_id or "")[:8], e.hash[:12]
+        )
     Console().print(table)
 
 
@@ -66,9 +67,11 @@ def verify_command(log_path: Path | None, trusted: Path | None, output: str) -> 
     if output == "json":
         click.echo(json.dumps(result.to_dict(), indent=2))
     elif result.ok:
-        click.echo(f"OK: {result.entries} entries, head seq {result.head_seq} "
-                   f"{result.head_hash[:16]}, checkpoint {result.checkpoint_seq or '-'} "
-                   f"(trust: {result.trust})")
+        click.echo(
+            f"OK: {result.entries} entries, head seq {result.head_seq} "
+            f"{result.head_hash[:16]}, checkpoint {result.checkpoint_seq or '-'} "
+            f"(trust: {result.trust})"
+        )
     else:
         click.echo(f"FAILED at seq {result.failed_seq}: {result.reason}")
     return 0 if result.ok else 1

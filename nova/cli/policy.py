@@ -101,8 +101,10 @@ def _read_input(path: Path) -> dict[str, Any]:
 
 def _explain(decision: dict[str, Any]) -> None:
     verdict = "ALLOW" if decision["allow"] else "DENY"
-    click.echo(f"{verdict}  {decision['policy']}  (engine {decision['engine']}, "
-               f"revision {decision['revision'] or '-'})")
+    click.echo(
+        f"{verdict}  {decision['policy']}  (engine {decision['engine']}, "
+        f"revision {decision['revision'] or '-'})"
+    )
     click.echo(f"decision id: {decision['decision_id']}")
     click.echo(f"input hash:  {decision['input_hash']}")
     if decision["reason"]:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nova.plan import Phase
 from nova.runner import PlaybookResult, RunnerEvent, TaskResult, TaskStarted
+
+if TYPE_CHECKING:
+    from nova.policy.decision import Decision
 
 COUNTED = ("ok", "changed", "failed", "unreachable", "skipped")
 
@@ -54,6 +57,13 @@ class LiveProgress:
             self.console.print(
                 f"  [red]{failure.status}[/] {failure.host}: {failure.task}: {failure.message}"
             )
+
+    def phase_denied(self, phase: Phase, decision: Decision) -> None:
+        reasons = "; ".join(decision.violations) or decision.reason or "no reason given"
+        self.console.print(
+            f"phase {phase.name}: [red]denied by policy[/] ({reasons})"
+            f" decision {decision.decision_id}"
+        )
 
     def _table(self, result: PlaybookResult | None = None) -> Any:
         from rich.table import Table

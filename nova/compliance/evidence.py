@@ -61,10 +61,20 @@ def collect(
 ) -> list[Finding]:
     if check == "audit_chain":
         result = verify(log)
-        detail = (f"{result.entries} entries verified" if result.ok
-                  else f"broken at seq {result.failed_seq}: {result.reason}")
-        return [Finding(check, ALL_HOSTS, PASS if result.ok else FAIL, detail,
-                        result.head_hash if result.ok else None)]
+        detail = (
+            f"{result.entries} entries verified"
+            if result.ok
+            else f"broken at seq {result.failed_seq}: {result.reason}"
+        )
+        return [
+            Finding(
+                check,
+                ALL_HOSTS,
+                PASS if result.ok else FAIL,
+                detail,
+                result.head_hash if result.ok else None,
+            )
+        ]
     if check == "last_run":
         return _last_run(hosts, run)
     if check in ("policy_gate", "run_decision_link"):
@@ -82,23 +92,35 @@ def _last_run(hosts: list[str], run: dict[str, Any] | None) -> list[Finding]:
             findings.append(Finding("last_run", host, NOT_APPLICABLE, f"not in run {run['id']}"))
             continue
         bad = (stats["failed"] or 0) + (stats["unreachable"] or 0)
-        findings.append(Finding("last_run", host, FAIL if bad else PASS,
-                                f"run {run['id']} ({run['status']}): {bad} failed"))
+        findings.append(
+            Finding(
+                "last_run",
+                host,
+                FAIL if bad else PASS,
+                f"run {run['id']} ({run['status']}): {bad} failed",
+            )
+        )
     return findings
 
 
 def _decisions(check: str, log: AuditLog, run: dict[str, Any] | None) -> Finding:
-    decisions = [e for e in log.entries() if e.action == "policy.decision"
-                 and e.subject == "nova/provision"]
+    decisions = [
+        e for e in log.entries() if e.action == "policy.decision" and e.subject == "nova/provision"
+    ]
     if run is None or not decisions:
         return Finding(check, ALL_HOSTS, NOT_APPLICABLE, "no provision run or decision recorded")
-    allowed = [e for e in decisions if e.payload.get("allow") is True
-               and e.payload.get("input", {}).get("inventory") == run["inventory"]]
+    allowed = [
+        e
+        for e in decisions
+        if e.payload.get("allow") is True
+        and e.payload.get("input", {}).get("inventory") == run["inventory"]
+    ]
     if not allowed:
         return Finding(check, ALL_HOSTS, FAIL, f"run {run['id']} has no allowing decision")
     last = allowed[-1]
-    return Finding(check, ALL_HOSTS, PASS, f"decision {last.decision_id} at seq {last.seq}",
-                   last.hash)
+    return Finding(
+        check, ALL_HOSTS, PASS, f"decision {last.decision_id} at seq {last.seq}", last.hash
+    )
 
 
 def _recorded(check: str, host: str, log: AuditLog) -> Finding:

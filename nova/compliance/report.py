@@ -19,8 +19,12 @@ class ControlResult:
     findings: tuple[Finding, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"control": self.number, "title": self.title, "status": self.status,
-                "findings": [f.to_dict() for f in self.findings]}
+        return {
+            "control": self.number,
+            "title": self.title,
+            "status": self.status,
+            "findings": [f.to_dict() for f in self.findings],
+        }
 
 
 def build_report(
@@ -36,8 +40,9 @@ def build_report(
             if check not in cache:
                 cache[check] = collect(check, known, log, run)
             findings.extend(cache[check])
-        results.append(ControlResult(control.number, control.title, _overall(findings),
-                                     tuple(findings)))
+        results.append(
+            ControlResult(control.number, control.title, _overall(findings), tuple(findings))
+        )
     return results
 
 

@@ -97,4 +97,3 @@ def _compile(policies: source.PolicySet) -> tuple[Any, Any]:
     if not bundle.ok():
         raise InputError(policies.folder, None, "policies failed to compile")
     return interpreter, bundle
-

@@ -63,7 +63,12 @@ def run_tests(policies: PolicySet, name_filter: str | None = None) -> list[TestR
         except BackendError as exc:
             passed, error = False, str(exc)
         results.append(
-            TestResult(file, f"data.{package}.{rule}", passed, error,
-                       round((time.perf_counter() - started) * 1000, 3))
+            TestResult(
+                file,
+                f"data.{package}.{rule}",
+                passed,
+                error,
+                round((time.perf_counter() - started) * 1000, 3),
+            )
         )
     return results

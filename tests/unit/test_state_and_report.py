@@ -35,7 +35,7 @@ def test_a_run_round_trips_through_the_store_and_report(nova_home: Path) -> None
     assert "| node1 | ok | 10 | 2 |" in report
     assert "| node2 | unreachable |" in report
     assert "**node2** (unreachable)" in report
-    assert "observability: skipped because an earlier phase failed" in report
+    assert "observability: skipped because an earlier phase did not succeed" in report
     path = write_run_report(run)
     assert path == nova_home / "reports" / "r1.md"
     assert path.read_text() == report
