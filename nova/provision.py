@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from nova import inventory as inventories
+from nova.errors import InputError
 from nova.paths import ensure_home, reports_dir, runs_dir
 from nova.plan import Phase, load_plan
 from nova.reports import write_run_report
@@ -97,6 +98,27 @@ class SilentObserver:
 
     def phase_denied(self, phase: Phase, decision: Decision) -> None:
         pass
+
+
+def resume_request(
+    run_id: str, extra_vars: dict[str, Any], diff: bool = False, store: StateStore | None = None
+) -> ProvisionRequest:
+    """A request for the phases of an earlier run that did not succeed."""
+    earlier = (store or StateStore()).get_run(run_id)
+    if earlier is None:
+        raise InputError(run_id, "--resume", "no run with that id")
+    succeeded = {p.name for p in earlier.phase_results if p.status == "successful"}
+    remaining = tuple(name for name in earlier.phases if name not in succeeded)
+    if not remaining:
+        raise InputError(earlier.id, "--resume", "every phase of that run succeeded")
+    return ProvisionRequest(
+        inventory=earlier.inventory,
+        phases=remaining,
+        limit=earlier.limit,
+        check=earlier.check_mode,
+        diff=diff,
+        extra_vars=extra_vars,
+    )
 
 
 def new_run_id() -> str:

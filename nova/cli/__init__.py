@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "runs": ("nova.cli.runs:runs", "List and show recorded runs."),
     "policy": ("nova.cli.policy:policy", "Rego policies that gate provisioning, queue and agents."),
     "audit": ("nova.cli.audit:audit", "The append-only, hash-chained audit log."),
+    "queue": ("nova.cli.queue:queue", "The gRPC task queue: serve, enqueue, list, stats, dead."),
+    "worker": ("nova.cli.worker:worker", "Take tasks from the queue and run them."),
     "compliance": (
         "nova.cli.compliance:compliance",
         "ISO/IEC 27001:2022 controls and the evidence runs produce.",

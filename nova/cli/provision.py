@@ -7,9 +7,7 @@ from nova.errors import EXIT_FAILED, EXIT_OK
 
 
 @click.command()
-@click.option(
-    "--inventory", "-i", required=True, help="inventory name (inventories/<name>) or path"
-)
+@click.option("--inventory", "-i", help="inventory name (inventories/<name>) or path")
 @click.option("--phase", "phases", multiple=True, help="run only this phase (repeatable)")
 @click.option("--limit", "-l", help="host pattern, as ansible-playbook --limit")
 @click.option("--check", is_flag=True, help="check mode: report what would change, change nothing")
@@ -21,29 +19,43 @@ from nova.errors import EXIT_FAILED, EXIT_OK
     multiple=True,
     help="key=value, a YAML/JSON mapping, or @file (repeatable)",
 )
+@click.option(
+    "--resume",
+    "resume_id",
+    metavar="RUN_ID",
+    help="run again the phases of RUN_ID that did not succeed, with its inventory and limit",
+)
 @OUTPUT_OPTION
 def provision(
-    inventory: str,
+    inventory: str | None,
     phases: tuple[str, ...],
     limit: str | None,
     check: bool,
     diff: bool,
     extra_vars: tuple[str, ...],
+    resume_id: str | None,
     output: str,
 ) -> int:
     """Run the phase plan against an inventory, one phase at a time."""
     from nova.extravars import parse_extra_vars
-    from nova.provision import ProvisionRequest, SilentObserver
+    from nova.provision import ProvisionRequest, SilentObserver, resume_request
     from nova.provision import provision as run_provision
 
-    request = ProvisionRequest(
-        inventory=inventory,
-        phases=phases,
-        limit=limit,
-        check=check,
-        diff=diff,
-        extra_vars=parse_extra_vars(extra_vars),
-    )
+    if resume_id:
+        if phases or inventory:
+            raise click.UsageError("--resume takes the phases and inventory of the earlier run")
+        request = resume_request(resume_id, parse_extra_vars(extra_vars), diff=diff)
+    elif inventory is None:
+        raise click.UsageError("--inventory is required (or --resume RUN_ID)")
+    else:
+        request = ProvisionRequest(
+            inventory=inventory,
+            phases=phases,
+            limit=limit,
+            check=check,
+            diff=diff,
+            extra_vars=parse_extra_vars(extra_vars),
+        )
     if output == "json":
         record = run_provision(request, SilentObserver())
         print_json(record.to_dict())

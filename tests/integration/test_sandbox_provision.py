@@ -139,3 +139,17 @@ def test_stopped_node_fails_the_phase_and_the_other_completes(
     report = Path(run["report"]).read_text()
     assert "| node2 | unreachable |" in report
     assert "| node1 | ok |" in report
+
+
+def test_resume_after_the_node_is_back(
+    nova: Callable[..., Any], sandbox_env: dict[str, str]
+) -> None:
+    failed = json.loads(nova("runs", "list", "-o", "json", env=sandbox_env).stdout)[0]
+    assert failed["status"] == "failed"
+    up = nova("sandbox", "up", "--nodes", "2", env=sandbox_env)  # restarts node2, new port
+    assert up.returncode == 0, up.stderr
+    result = nova("provision", "--resume", failed["id"], "-o", "json", env=sandbox_env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    run = json.loads(result.stdout)
+    assert run["phases"] == ["foundation"]
+    assert set(run["results"][0]["hosts"]) == {"node1", "node2"}

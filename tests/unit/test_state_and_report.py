@@ -39,3 +39,26 @@ def test_a_run_round_trips_through_the_store_and_report(nova_home: Path) -> None
     path = write_run_report(run)
     assert path == nova_home / "reports" / "r1.md"
     assert path.read_text() == report
+
+
+def test_resume_takes_the_phases_that_did_not_succeed(nova_home: Path) -> None:
+    import pytest
+
+    from nova.errors import InputError
+    from nova.provision import resume_request
+
+    store = StateStore(nova_home / "state.db")
+    store.start_run("r2", "sandbox", ["foundation", "data-services", "experience"], "n1", True, "u")
+    store.start_phase("r2", 1, "foundation")
+    store.finish_phase("r2", 1, "foundation", "successful", 0, {}, [])
+    store.start_phase("r2", 2, "data-services")
+    store.finish_phase("r2", 2, "data-services", "failed", 2, {}, [])
+    store.finish_run("r2", "failed")
+
+    request = resume_request("r2", {"x": 1}, store=store)
+    assert request.phases == ("data-services", "experience")
+    assert (request.inventory, request.limit, request.check) == ("sandbox", "n1", True)
+    assert request.extra_vars == {"x": 1}
+
+    with pytest.raises(InputError, match="no run with that id"):
+        resume_request("nope", {}, store=store)

@@ -1,0 +1,198 @@
+"""Nova queue throughput and latency on SQLite and Redis, against Celery on the same Redis.
+
+Run from the repository root:  .venv/bin/python bench/queue_bench.py
+Needs redis-server on PATH and Celery installed (the bench extra). The
+queue server, the worker and Celery's worker each run in their own process;
+this process only produces, as an application would.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from nova.queue.client import QueueClient, Spec  # noqa: E402
+from nova.queue.worker import Job, Worker  # noqa: E402
+
+BATCHED = 20_000
+SINGLE = 3_000
+RATE = 500
+LATENCY_SECONDS = 4.0
+CELERY = 3_000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait(predicate: Callable[[], bool], timeout: float, step: float = 0.02) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("benchmark step did not finish in time")
+        time.sleep(step)
+
+
+def spawn(args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+    )  # fmt: skip
+
+
+def nova(module: str, attr: str, *args: str) -> subprocess.Popen[bytes]:
+    return spawn([sys.executable, "-c", f"from {module} import {attr}; {attr}()", *args])
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def succeeded(client: QueueClient) -> int:
+    return client.stats().states.get("succeeded", 0)
+
+
+def run_backend(name: str, storage: list[str], tmp: Path) -> dict[str, float]:
+    port = free_port()
+    server = nova("nova.cli.queue", "queue", "serve", "--port", str(port),
+                  "--max-depth", "1000000", *storage)  # fmt: skip
+    target = f"127.0.0.1:{port}"
+    client = QueueClient(target, timeout=30)
+    client.wait_ready(timeout=15)
+    worker = nova("nova.cli.worker", "worker", "--server", target, "--slots", "500")
+    figures: dict[str, float] = {}
+    try:
+        base = succeeded(client)
+        start = time.perf_counter()
+        for _ in range(BATCHED // 500):
+            client.enqueue_many([Spec("nova.noop")] * 500)
+        wait(lambda: succeeded(client) >= base + BATCHED, 120, 0.05)
+        figures["batched"] = BATCHED / (time.perf_counter() - start)
+
+        base = succeeded(client)
+        start = time.perf_counter()
+        for _ in range(SINGLE):
+            client.enqueue(Spec("nova.noop"))
+        wait(lambda: succeeded(client) >= base + SINGLE, 120, 0.02)
+        figures["single"] = SINGLE / (time.perf_counter() - start)
+    finally:
+        stop(worker)
+    figures.update(latency(client))
+    client.close()
+    stop(server)
+    return figures
+
+
+def latency(client: QueueClient) -> dict[str, float]:
+    """Enqueue one task every 1/RATE s; measure enqueue -> handler start."""
+    samples: list[float] = []
+
+    def record(job: Job) -> bytes:
+        samples.append(time.time() - float(job.task.payload))
+        return b""
+
+    stop_event = threading.Event()
+    worker = Worker(client, {"bench.latency": record}, slots=64)
+    thread = threading.Thread(target=worker.run, args=(stop_event,))
+    thread.start()
+    time.sleep(0.5)
+    total = int(RATE * LATENCY_SECONDS)
+    start = time.perf_counter()
+    for i in range(total):
+        target_time = start + i / RATE
+        delay = target_time - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        client.enqueue(Spec("bench.latency", payload=repr(time.time()).encode()))
+    wait(lambda: len(samples) >= total, 30)
+    stop_event.set()
+    thread.join(timeout=15)
+    ms = sorted(s * 1000 for s in samples)
+    return {"p50_ms": statistics.median(ms), "p99_ms": ms[int(len(ms) * 0.99) - 1]}
+
+
+def run_celery(redis_url: str) -> float:
+    import redis
+
+    env = {"BENCH_REDIS_URL": redis_url, "PYTHONPATH": str(ROOT / "bench")}
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT / "bench"))
+    from queue_celery_app import noop
+
+    r = redis.Redis.from_url(redis_url)
+    r.delete("bench:celery:done")
+    celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
+    worker = spawn(
+        [celery, "-A", "queue_celery_app", "worker", "-P", "threads", "-c", "8",
+         "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "warning"],
+        env,
+    )  # fmt: skip
+    try:
+        noop.delay()
+        wait(lambda: int(r.get("bench:celery:done") or 0) >= 1, 60)
+        start = time.perf_counter()
+        for _ in range(CELERY):
+            noop.delay()
+        wait(lambda: int(r.get("bench:celery:done") or 0) >= CELERY + 1, 120, 0.02)
+        return CELERY / (time.perf_counter() - start)
+    finally:
+        stop(worker)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        redis_port = free_port()
+        redis_server = spawn(
+            ["redis-server", "--bind", "127.0.0.1", "--port", str(redis_port), "--dir", tmp_name,
+             "--save", "", "--appendonly", "yes", "--appendfsync", "everysec",
+             "--maxmemory-policy", "noeviction"],
+        )  # fmt: skip
+        redis_url = f"redis://127.0.0.1:{redis_port}/0"
+        time.sleep(0.5)
+        try:
+            results = {
+                "sqlite": run_backend("sqlite", ["--db", str(tmp / "q.db")], tmp),
+                "redis": run_backend("redis", ["--redis", redis_url], tmp),
+            }
+            celery = run_celery(redis_url)
+        finally:
+            stop(redis_server)
+    python = Path(sys.executable)
+    shown = python.relative_to(ROOT) if python.is_relative_to(ROOT) else python
+    print(f"command: {shown} {' '.join(sys.argv)}")
+    print(f"machine: {os.cpu_count()} cores; server, worker and Celery worker in own processes")
+    print(f"{'backend':8} {'batched/s':>10} {'single/s':>10} {'p50 ms':>8} {'p99 ms':>8}"
+          f"   (latency at {RATE}/s)")  # fmt: skip
+    for name, f in results.items():
+        print(f"{name:8} {f['batched']:10.0f} {f['single']:10.0f} {f['p50_ms']:8.2f} "
+              f"{f['p99_ms']:8.2f}")  # fmt: skip
+    print(f"celery   {'-':>10} {celery:10.0f}   (same Redis, no-op task, acks_late, 8 threads)")
+    best_single = max(f["single"] for f in results.values())
+    best_batched = max(f["batched"] for f in results.values())
+    print(
+        f"nova vs celery: single {best_single / celery:.1f}x, batched {best_batched / celery:.1f}x"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""`nova worker`: a minimal worker that runs built-in or named handlers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from nova.cli.queue import client_from, connection_options
+from nova.errors import InputError
+
+
+@click.command()
+@connection_options
+@click.option("--skills", default="", help="Comma-separated skills this worker offers.")
+@click.option("--slots", default=4, show_default=True, type=click.IntRange(1, 1000),
+              help="Tasks run at once.")  # fmt: skip
+@click.option("--handler", "handler_specs", multiple=True, metavar="TYPE=module:attr",
+              help="Handler for a task type (repeatable), besides nova.*.")  # fmt: skip
+@click.option("--worker-id", default=None, help="Stable id (default host-pid-random).")
+def worker(
+    skills: str, slots: int, handler_specs: tuple[str, ...], worker_id: str | None, **conn: Any
+) -> None:
+    """Take tasks from the queue and run them until interrupted."""
+    import logging
+    import signal
+    import threading
+
+    from nova.queue.handlers import BUILTIN, load
+    from nova.queue.worker import Worker
+
+    handlers = dict(BUILTIN)
+    for spec in handler_specs:
+        try:
+            task_type, handler = load(spec)
+        except ValueError as exc:
+            raise InputError("--handler", spec, str(exc)) from None
+        handlers[task_type] = handler
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    skill_list = [s.strip() for s in skills.split(",") if s.strip()]
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    server = conn["server"]
+    with client_from(conn) as client:
+        runner = Worker(client, handlers, skills=skill_list, slots=slots, worker_id=worker_id)
+        click.echo(f"worker {runner.worker_id} taking tasks from {server}", err=True)
+        runner.run(stop)
+    click.echo(f"worker {runner.worker_id} stopped after {runner.completed} task(s)", err=True)

@@ -1,0 +1,104 @@
+"""Assembles the queue server: storage, dispatcher, handlers, health, reflection, TLS.
+
+Without a tokens file every caller is `anonymous`; without an `authorize`
+hook no policy is configured and any authenticated caller may enqueue any
+task type. Production deployments pass both (docs/queue.md).
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent import futures
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nova.queue import rpc
+from nova.queue.auth import Authorize, TokenAuth
+from nova.queue.config import ServerConfig
+from nova.queue.dispatcher import Dispatcher
+from nova.queue.service import QueueService
+from nova.queue.storage.base import Storage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    cert: Path
+    key: Path
+    client_ca: Path | None = None  # set to require client certificates
+
+
+class QueueServer:
+    def __init__(
+        self,
+        storage: Storage,
+        config: ServerConfig | None = None,
+        *,
+        auth: TokenAuth | None = None,
+        authorize: Authorize | None = None,
+        tls: TlsFiles | None = None,
+    ) -> None:
+        import grpc
+        from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+        from grpc_reflection.v1alpha import reflection
+
+        self.storage = storage
+        self.config = config or ServerConfig()
+        if authorize is None:
+            log.warning("no enqueue policy configured: every caller may enqueue every type")
+        self.dispatcher = Dispatcher(storage, self.config)
+        self.service = QueueService(storage, self.config, self.dispatcher, auth, authorize)
+        limit = self.config.max_message_bytes
+        self._server: Any = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=self.config.threads),
+            options=[
+                ("grpc.max_receive_message_length", limit),
+                ("grpc.max_send_message_length", limit),
+                ("grpc.so_reuseport", 0),
+            ],
+        )
+        self._server.add_generic_rpc_handlers((rpc.generic_handler(self.service.handlers()),))
+        self._health = health.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self._health, self._server)
+        for name in ("", rpc.SERVICE):
+            self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        reflection.enable_server_reflection(
+            (rpc.SERVICE, health.SERVICE_NAME, reflection.SERVICE_NAME), self._server
+        )
+        address = f"{self.config.host}:{self.config.port}"
+        if tls is None:
+            self.port: int = self._server.add_insecure_port(address)
+        else:
+            self.port = self._server.add_secure_port(address, _server_credentials(tls))
+        if self.port == 0:
+            raise OSError(f"cannot bind {address}")
+
+    def start(self) -> None:
+        self.dispatcher.start()
+        self._server.start()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return bool(self._server.wait_for_termination(timeout))
+
+    def stop(self, grace: float = 2.0) -> None:
+        from grpc_health.v1 import health_pb2
+
+        self._health.enter_graceful_shutdown()
+        for name in ("", rpc.SERVICE):
+            self._health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+        self.dispatcher.stop()
+        self._server.stop(grace).wait()
+        self.storage.close()
+
+
+def _server_credentials(tls: TlsFiles) -> Any:
+    import grpc
+
+    ca = tls.client_ca.read_bytes() if tls.client_ca else None
+    return grpc.ssl_server_credentials(
+        [(tls.key.read_bytes(), tls.cert.read_bytes())],
+        root_certificates=ca,
+        require_client_auth=ca is not None,
+    )
