@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import getpass
 import secrets
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from nova import inventory as inventories
 from nova.errors import InputError
+from nova.kpi import record_phase, record_run
 from nova.paths import ensure_home, reports_dir, runs_dir
 from nova.plan import Phase, load_plan
 from nova.reports import write_run_report
@@ -174,6 +176,7 @@ def provision(
         },
     )
     observer.run_started(context.run_id, phases, hosts)
+    started = time.monotonic()
     status = "error"
     try:
         status = _run_phases(context, observer, store, gate, audit)
@@ -189,6 +192,7 @@ def provision(
         record = store.get_run(context.run_id)
         assert record is not None
         write_run_report(record)
+        record_run(status, time.monotonic() - started, len(record.phase_results))
     return record
 
 
@@ -206,9 +210,11 @@ def _run_phases(
             reason = "; ".join(decision.violations) or decision.reason or "denied by policy"
             store.deny_phase(context.run_id, seq, phase.name, decision.decision_id, reason)
             observer.phase_denied(phase, decision)
+            record_phase(phase.name, "denied", 0.0)
             return "denied"
         store.start_phase(context.run_id, seq, phase.name, decision.decision_id)
         observer.phase_started(phase)
+        phase_started = time.monotonic()
         result = run_playbook(
             phase.playbook,
             context.sources,
@@ -220,6 +226,7 @@ def _run_phases(
             on_event=lambda event, phase=phase: observer.event(phase, event),  # type: ignore[misc]
         )
         status = "successful" if result.succeeded else "failed"
+        record_phase(phase.name, status, time.monotonic() - phase_started)
         store.finish_phase(
             context.run_id, seq, phase.name, status, result.rc, result.stats, result.failures
         )

@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("nova.cli.audit:audit", "The append-only, hash-chained audit log."),
     "queue": ("nova.cli.queue:queue", "The gRPC task queue: serve, enqueue, list, stats, dead."),
     "worker": ("nova.cli.worker:worker", "Take tasks from the queue and run them."),
+    "monitor": ("nova.cli.monitor:monitor", "KPIs, Prometheus metrics, alert thresholds, logging."),
     "compliance": (
         "nova.cli.compliance:compliance",
         "ISO/IEC 27001:2022 controls and the evidence runs produce.",

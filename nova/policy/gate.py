@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from nova.audit.log import AuditLog
+from nova.kpi import record_policy_decision
 from nova.policy.decision import Decision
 from nova.policy.engine import PolicyEngine
 from nova.policy.factory import shared_engine
@@ -79,6 +80,7 @@ def decide(
     audit: AuditLog | None = None,
 ) -> Decision:
     decision = (engine or shared_engine()).decide(policy, document)
+    record_policy_decision(policy.removeprefix("nova/"), decision.allow, decision.latency_ms / 1000)
     (audit or AuditLog()).append(
         actor=actor or "unknown",
         action="policy.decision",

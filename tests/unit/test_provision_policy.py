@@ -40,3 +40,20 @@ def test_policy_denies_a_wide_apply_and_nothing_runs(nova_home: Path, tmp_path: 
     decision = next(r for r in rows if r[0] == "policy.decision")
     assert decision[2] == phase.decision_id
     assert json.loads(decision[3])["allow"] is False
+
+
+def test_a_denied_run_is_counted_in_the_kpis(nova_home: Path, tmp_path: Path) -> None:
+    from nova.kpi.store import KpiStore
+
+    provision(ProvisionRequest(inventory=str(big_inventory(tmp_path, 25))))
+    store = KpiStore(nova_home / "kpi.db")
+    runs = {s.labels["status"]: s.count for s in store.read("provision_runs_total")}
+    phases = {(s.labels["phase"], s.labels["status"]): s.count
+              for s in store.read("provision_phases_total")}  # fmt: skip
+    decisions = {
+        (s.labels["policy"], s.labels["verdict"]): s.count
+        for s in store.read("policy_decisions_total")
+    }
+    assert runs == {"denied": 1}
+    assert phases == {("foundation", "denied"): 1}
+    assert decisions == {("provision", "deny"): 1}

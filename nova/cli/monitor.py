@@ -1,0 +1,232 @@
+"""`nova monitor`: KPIs, Prometheus exporter, alert thresholds and logging setup."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from nova.cli.output import OUTPUT_OPTION, console, print_json
+
+if TYPE_CHECKING:
+    from nova.kpi.exporter import Exporter
+    from nova.monitor.check import CheckResult
+    from nova.monitor.thresholds import Webhook
+
+DEFAULT_PORT = 9469
+EXIT_BREACHED = 3
+EXIT_DELIVERY_FAILED = 1
+
+
+@click.group()
+def monitor() -> None:
+    """KPIs, Prometheus metrics, alert thresholds and logging."""
+
+
+@monitor.command("serve")
+@click.option("--port", default=DEFAULT_PORT, show_default=True, help="0 picks a free port.")
+@click.option(
+    "--bind",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; metrics name hosts and phases, so keep it private.",
+)
+def serve(port: int, bind: str) -> None:
+    """Serve the KPIs as Prometheus metrics until interrupted."""
+    from nova.monitor.serve import serve_until_stopped
+
+    def ready(exporter: Exporter) -> None:
+        click.echo(f"serving KPIs on {exporter.url} (Ctrl-C to stop)", err=True)
+        if not _is_loopback(bind):
+            click.echo("nova: warning: metrics are reachable beyond this host", err=True)
+
+    _log_to_file()
+    serve_until_stopped(port, bind, ready)
+
+
+@monitor.command("check")
+@click.option(
+    "--thresholds",
+    "thresholds_file",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="YAML file of alert thresholds (see docs/monitoring.md).",
+)
+@click.option("--webhook", default=None, help="POST alerts here (overrides the file's webhook).")
+@click.option("--timeout", type=float, default=None, help="Webhook timeout in seconds.")
+@click.option("--retries", type=int, default=None, help="Webhook retries after the first try.")
+@OUTPUT_OPTION
+def check(
+    thresholds_file: Path,
+    webhook: str | None,
+    timeout: float | None,
+    retries: int | None,
+    output: str,
+) -> int:
+    """Check alert thresholds against the KPIs.
+
+    Alerts go to the audit log, then to the webhook when one is set. Exit 0
+    when no threshold is breached, 3 when alerts were raised, 1 when the
+    webhook could not be reached (the alerts are in the audit log).
+    """
+    from nova.audit.log import AuditLog, current_actor
+    from nova.kpi import default_store
+    from nova.monitor.check import run_check
+    from nova.monitor.thresholds import load
+
+    config = load(thresholds_file)
+    _log_to_file()
+    target = _webhook_override(config.webhook, webhook, timeout, retries)
+    result = run_check(
+        config, store=default_store(), audit=AuditLog(), actor=current_actor(), webhook=target
+    )
+    if output == "json":
+        print_json(result.to_dict())
+    else:
+        _print_check(result)
+    if result.delivery is not None and not result.delivery.ok:
+        return EXIT_DELIVERY_FAILED
+    return EXIT_BREACHED if result.alerts else 0
+
+
+@monitor.command("kpis")
+@click.option("--window", default=None, help="Only the last 15m, 1h, 7d...; default: all time.")
+@OUTPUT_OPTION
+def kpis(window: str | None, output: str) -> None:
+    """Show every recorded KPI series."""
+    import time
+
+    from nova.errors import InputError
+    from nova.kpi import default_store
+    from nova.kpi.summary import summarize
+    from nova.monitor.thresholds import parse_duration
+
+    since = None
+    if window is not None:
+        try:
+            since = time.time() - parse_duration(window)
+        except ValueError as exc:
+            raise InputError("--window", None, str(exc)) from None
+    rows = summarize(default_store(), since)
+    if output == "json":
+        print_json([row.to_dict() for row in rows])
+        return
+    from rich.table import Table
+
+    table = Table("metric", "labels", "count", "avg", "p50", "p95")
+    table.columns[0].no_wrap = True
+    for row in rows:
+        labels = ",".join(f"{k}={v}" for k, v in sorted(row.labels.items()))
+        table.add_row(
+            row.metric, labels, f"{row.count:g}", *(_cell(v) for v in (row.avg, row.p50, row.p95))
+        )
+    console().print(table if rows else "no KPIs recorded yet")
+
+
+@monitor.command("setup")
+@click.option("--dir", "directory", default=None, help="Folder for log files.")
+@click.option(
+    "--level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False)
+)
+@click.option("--max-bytes", type=int, default=None, help="Rotate a file past this size.")
+@click.option("--backups", type=int, default=None, help="Rotated files kept per component.")
+@OUTPUT_OPTION
+def setup(
+    directory: str | None,
+    level: str | None,
+    max_bytes: int | None,
+    backups: int | None,
+    output: str,
+) -> None:
+    """Save the logging settings under NOVA_HOME and show where logs go."""
+    from nova.monitor.logsetup import set_up
+
+    result = set_up(
+        {"directory": directory, "level": level, "max_bytes": max_bytes, "backups": backups}
+    )
+    if output == "json":
+        print_json(result.to_dict())
+        return
+    settings = result.settings
+    click.echo(f"settings: {result.settings_file}")
+    click.echo(
+        f"logs: {settings.directory} (JSON lines, level {settings.level}, "
+        f"rotated at {settings.max_bytes} bytes, {settings.backups} kept)"
+    )
+    for component, path in result.files.items():
+        click.echo(f"  {component}: {path}")
+
+
+def _is_loopback(bind: str) -> bool:
+    import ipaddress
+
+    if bind == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(bind).is_loopback
+    except ValueError:
+        return False
+
+
+def _log_to_file() -> None:
+    """Log to NOVA_HOME/logs/monitor.log; broken log settings must not stop monitoring."""
+    from nova.errors import InputError
+    from nova.logging import configure
+
+    try:
+        configure("monitor")
+    except (InputError, OSError) as exc:
+        click.echo(f"nova: warning: logging not configured: {exc}", err=True)
+
+
+def _webhook_override(
+    configured: Webhook | None, url: str | None, timeout: float | None, retries: int | None
+) -> Webhook | None:
+    """The webhook the options describe, on top of the file's; None when neither has one."""
+    from dataclasses import replace
+
+    from nova.errors import InputError
+    from nova.monitor.thresholds import Webhook, check_webhook_url
+
+    if url is None and configured is None:
+        if timeout is not None or retries is not None:
+            raise InputError("--timeout/--retries", None, "need a webhook (--webhook URL)")
+        return None
+    target = configured or Webhook(url="")
+    if url is not None:
+        try:
+            target = replace(target, url=check_webhook_url(url), token_env=None)
+        except ValueError as exc:
+            raise InputError("--webhook", None, str(exc)) from None
+    if timeout is not None:
+        if not 0 < timeout <= 120:
+            raise InputError("--timeout", None, "must be between 0 and 120 seconds")
+        target = replace(target, timeout_s=timeout)
+    if retries is not None:
+        if not 0 <= retries <= 10:
+            raise InputError("--retries", None, "must be from 0 to 10")
+        target = replace(target, retries=retries)
+    return target
+
+
+def _print_check(result: CheckResult) -> None:
+    for evaluation in result.evaluations:
+        t = evaluation.threshold
+        observed = evaluation.to_alert()["observed"]
+        mark = "ALERT" if evaluation.breached else "ok"
+        shown = "no data" if observed is None else f"{observed:g}"
+        click.echo(f"{mark:5} {t.name}: {t.metric} {t.stat} = {shown} ({t.op} {t.value:g})")
+    if result.delivery is not None:
+        if result.delivery.ok:
+            click.echo(f"webhook {result.webhook}: delivered ({result.delivery.attempts} tries)")
+        else:
+            click.echo(
+                f"webhook {result.webhook}: FAILED after {result.delivery.attempts} tries: "
+                f"{result.delivery.error}"
+            )
+    click.echo(f"{len(result.alerts)} alerts, {len(result.evaluations)} thresholds checked")
+
+
+def _cell(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"

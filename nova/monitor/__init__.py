@@ -1,0 +1,1 @@
+"""Monitoring: threshold checks over the KPIs, alerts, logging setup, the exporter."""
