@@ -218,8 +218,12 @@ def _write_inventory(nodes: list[Node]) -> None:
         ),
         "ansible_python_interpreter": "/usr/bin/python3",
     }
+    # Every node is also in `vpn`: the sandbox is a small cluster, meshed like a real one.
     document = {
-        "groups": {"sandbox": {"hosts": sorted(hostvars), "vars": group_vars}},
+        "groups": {
+            "sandbox": {"hosts": sorted(hostvars), "vars": group_vars},
+            "vpn": {"hosts": sorted(hostvars), "vars": {}},
+        },
         "hostvars": hostvars,
     }
     path = inventory_file()

@@ -15,7 +15,7 @@ def test_every_decision_is_audited_with_its_id(tmp_path: Path) -> None:
         "alice", "sandbox", ["base"], True, ["n1"], None, phase="base", engine=engine, audit=log
     )
     denied = gate.check_enqueue("w1", "viewer", "report", engine=engine, audit=log)
-    launched = gate.check_agent_launch("coder", "developer", ["python"], engine=engine, audit=log)
+    launched = gate.check_agent_launch("coder", "coder", ["code.syntax"], engine=engine, audit=log)
     assert (allowed.allow, denied.allow, launched.allow) == (True, False, True)
     entries = list(log.entries())
     assert [e.decision_id for e in entries] == [

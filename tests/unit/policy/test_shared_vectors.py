@@ -68,12 +68,12 @@ VECTORS: list[tuple[str, dict[str, Any], bool, tuple[str, ...]]] = [
         False,
         ("unknown role ghost",),
     ),
-    ("nova/agent", {"blueprint": "coder", "role": "developer", "skills": ["python"]}, True, ()),
+    ("nova/agent", {"blueprint": "coder", "role": "coder", "skills": ["code.syntax"]}, True, ()),
     (
         "nova/agent",
-        {"blueprint": "coder", "role": "developer", "skills": ["python", "ssh"]},
+        {"blueprint": "coder", "role": "coder", "skills": ["code.syntax", "network.vpn"]},
         False,
-        ("role developer may not use skill ssh",),
+        ("role coder may not use skill network.vpn",),
     ),
     ("nova/missing", {"anything": 1}, False, ()),
 ]
