@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from nova.errors import InputError
+from nova.graph import dependency_order
 from nova.paths import project_root
 
 API_VERSION = "nova/v1"
@@ -130,17 +131,4 @@ def _string_list(source: Path, where: str, value: Any, required: bool = False) -
 
 
 def _order(source: Path, phases: list[Phase]) -> list[Phase]:
-    """Kahn's algorithm, taking ready phases in declaration order."""
-    remaining = {p.name: set(p.depends_on) for p in phases}
-    ordered: list[Phase] = []
-    while remaining:
-        ready = [p for p in phases if p.name in remaining and not remaining[p.name]]
-        if not ready:
-            cycle = " -> ".join(sorted(remaining))
-            raise InputError(source, "depends_on", f"dependency cycle among: {cycle}")
-        chosen = ready[0]
-        ordered.append(chosen)
-        del remaining[chosen.name]
-        for deps in remaining.values():
-            deps.discard(chosen.name)
-    return ordered
+    return dependency_order(phases, lambda p: p.name, lambda p: p.depends_on, source)
