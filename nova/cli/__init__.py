@@ -28,6 +28,18 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "queue": ("nova.cli.queue:queue", "The gRPC task queue: serve, enqueue, list, stats, dead."),
     "worker": ("nova.cli.worker:worker", "Take tasks from the queue and run them."),
     "monitor": ("nova.cli.monitor:monitor", "KPIs, Prometheus metrics, alert thresholds, logging."),
+    "network": ("nova.cli.network:network", "Plan the VPN for an inventory, or read its live state."),
+    "orchestrate": (
+        "nova.cli.orchestrate:orchestrate",
+        "Run the agents' tasks phase by phase through the queue and real workers.",
+    ),
+    "report": ("nova.cli.report:report", "Markdown summaries built from real results."),
+    "tasks": ("nova.cli.status:tasks", "The agents' tasks and their status."),
+    "roadmap": ("nova.cli.status:roadmap", "Phases in plan order, with their tasks and progress."),
+    "next-steps": ("nova.cli.status:next_steps", "The tasks that can run now."),
+    "step-plan": ("nova.cli.status:step_plan", "Every task as a numbered step in run order."),
+    "progress": ("nova.cli.status:progress", "Per-agent progress and the latest task results."),
+    "summary": ("nova.cli.status:summary", "Overall completion, per phase and per run."),
     "compliance": (
         "nova.cli.compliance:compliance",
         "ISO/IEC 27001:2022 controls and the evidence runs produce.",

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from nova.cli.output import OUTPUT_OPTION, console, print_json
+from nova.errors import EXIT_FAILED, EXIT_OK
+
+if TYPE_CHECKING:
+    from nova.network.plan import Plan
+    from nova.network.status import NetworkStatus
+
+
+@click.group(invoke_without_command=True)
+@click.option("--vpn", help="wireguard or openvpn")
+@click.option("--inventory", "-i", help="inventory name (inventories/<name>) or path")
+@click.option(
+    "--export",
+    "export_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="also write the plan to FILE (.json for JSON, Markdown otherwise)",
+)
+@OUTPUT_OPTION
+@click.pass_context
+def network(
+    ctx: click.Context,
+    vpn: str | None,
+    inventory: str | None,
+    export_path: Path | None,
+    output: str,
+) -> int:
+    """Plan the VPN for an inventory (a plan only: nothing is changed), or read its state."""
+    if ctx.invoked_subcommand is not None:
+        return EXIT_OK
+    if vpn is None or inventory is None:
+        raise click.UsageError("--vpn and --inventory are required (or: nova network status)")
+    from nova.network import export, plan
+
+    result = plan.build(vpn, inventory)
+    if export_path is not None:
+        export.write(result, export_path)
+    if output == "json":
+        print_json(result.to_dict())
+    else:
+        _print_plan(result, export_path)
+    return EXIT_OK
+
+
+def _print_plan(plan: Plan, export_path: Path | None) -> None:
+    from rich.table import Table
+
+    out = console()
+    out.print(f"[bold]{plan.vpn} plan[/] for inventory {plan.inventory}, group {plan.group}")
+    out.print(f"[yellow]{plan.notice}[/]")
+    table = Table("host", "role", "tunnel address", "endpoint", "peers", "firewall")
+    for host in plan.hosts:
+        table.add_row(
+            host.name,
+            host.role,
+            host.address,
+            host.endpoint,
+            ", ".join(host.peers) or "-",
+            ", ".join(host.firewall) or "-",
+        )
+    out.print(table)
+    for number, step in enumerate(plan.steps, start=1):
+        out.print(f"{number}. {step}")
+    out.print(f"apply with: {plan.apply}")
+    if export_path is not None:
+        out.print(f"plan written to {export_path}")
+
+
+@network.command()
+@click.option("--inventory", "-i", required=True, help="inventory name or path")
+@click.option("--group", default="vpn", show_default=True, help="inventory group of the VPN")
+@click.option("--limit", "-l", help="host pattern, as ansible-playbook --limit")
+@OUTPUT_OPTION
+def status(inventory: str, group: str, limit: str | None, output: str) -> int:
+    """Live VPN state read from the hosts: peers, last handshake, transfer."""
+    from nova.network.status import read
+
+    state = read(inventory, group, limit)
+    if output == "json":
+        print_json(state.to_dict())
+    else:
+        _print_status(state)
+    return EXIT_OK if all(h.reachable for h in state.hosts) else EXIT_FAILED
+
+
+def _ago(now: int, then: int) -> str:
+    return "never" if then <= 0 else f"{max(now - then, 0)}s ago"
+
+
+def _print_status(state: NetworkStatus) -> None:
+    from rich.table import Table
+
+    out = console()
+    stamp = datetime.fromtimestamp(state.read_at, UTC).isoformat(timespec="seconds")
+    out.print(f"[bold]VPN state[/] of inventory {state.inventory}, group {state.group}, {stamp}")
+    rows: list[tuple[Any, ...]] = []
+    for host in state.hosts:
+        if not host.reachable:
+            rows.append((host.host, "[red]unreachable[/]", "", "", "", ""))
+            continue
+        for peer in host.peers:
+            rows.append(
+                (
+                    host.host,
+                    f"{peer.interface} → {peer.name or peer.public_key[:12] + '…'}",
+                    peer.endpoint or "-",
+                    _ago(state.read_at, peer.latest_handshake),
+                    str(peer.rx_bytes),
+                    str(peer.tx_bytes),
+                )
+            )
+        for client in host.openvpn_clients:
+            rows.append(
+                (
+                    host.host,
+                    f"openvpn ← {client.common_name} ({client.virtual_address})",
+                    client.real_address,
+                    f"connected {_ago(state.read_at, client.connected_since)}",
+                    str(client.rx_bytes),
+                    str(client.tx_bytes),
+                )
+            )
+        if not host.peers and not host.openvpn_clients:
+            rows.append((host.host, "no VPN peers", "", "", "", ""))
+    table = Table("host", "peer", "endpoint", "last handshake", "received", "sent")
+    for row in rows:
+        table.add_row(*row)
+    out.print(table)

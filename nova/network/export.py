@@ -1,0 +1,47 @@
+"""A plan written to a file: JSON for `.json`, Markdown otherwise."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from nova.errors import InputError
+from nova.network.plan import Plan
+
+
+def markdown(plan: Plan) -> str:
+    lines = [
+        f"# {plan.vpn} plan for inventory `{plan.inventory}`",
+        "",
+        f"> {plan.notice}",
+        "",
+        f"Members: inventory group `{plan.group}`.",
+        "",
+        "| host | role | tunnel address | endpoint | peers | firewall |",
+        "|---|---|---|---|---|---|",
+    ]
+    for host in plan.hosts:
+        lines.append(
+            f"| {host.name} | {host.role} | {host.address} | {host.endpoint} "
+            f"| {', '.join(host.peers) or '-'} | {', '.join(host.firewall) or '-'} |"
+        )
+    lines += ["", "## Steps", ""]
+    lines += [f"{n}. {step}" for n, step in enumerate(plan.steps, start=1)]
+    lines += ["", "## Apply", "", "```sh", plan.apply, "```", ""]
+    return "\n".join(lines)
+
+
+def write(plan: Plan, path: Path) -> Path:
+    text = (
+        json.dumps(plan.to_dict(), indent=2, sort_keys=True) + "\n"
+        if path.suffix == ".json"
+        else markdown(plan)
+    )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        raise InputError(path, "--export", exc.strerror or str(exc)) from None
+    return path
