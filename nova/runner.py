@@ -59,6 +59,8 @@ class PlaybookResult:
     rc: int
     stats: dict[str, HostStats] = field(default_factory=dict)
     failures: list[TaskResult] = field(default_factory=list)
+    # What the playbook handed back with `ansible.builtin.set_stats` (per_host: false).
+    data: dict[str, Any] = field(default_factory=dict)
 
     @property
     def succeeded(self) -> bool:
@@ -116,6 +118,12 @@ def stats_from_event(event: dict[str, Any]) -> dict[str, HostStats]:
     return stats
 
 
+def data_from_event(event: dict[str, Any]) -> dict[str, Any]:
+    """The `set_stats` data a `playbook_on_stats` event carries."""
+    data = (event.get("event_data") or {}).get("artifact_data")
+    return dict(data) if isinstance(data, dict) else {}
+
+
 def _one_line(text: str, limit: int = 400) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
@@ -153,6 +161,7 @@ def run_playbook(
     def handle(event: dict[str, Any]) -> bool:
         if event.get("event") == "playbook_on_stats":
             result.stats = stats_from_event(event)
+            result.data = data_from_event(event)
         typed = map_event(event)
         if isinstance(typed, TaskResult) and typed.status in ("failed", "unreachable"):
             result.failures.append(typed)

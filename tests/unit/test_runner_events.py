@@ -81,3 +81,11 @@ def test_playbook_succeeds_only_when_every_host_did() -> None:
     assert good.succeeded
     assert not bad.succeeded
     assert not PlaybookResult("failed", 2, {}).succeeded
+
+
+def test_set_stats_data_is_carried_by_the_stats_event() -> None:
+    from nova.runner import data_from_event
+
+    stats = event("playbook_on_stats", ok={"n1": 1}, artifact_data={"snapshots": ["abc"]})
+    assert data_from_event(stats) == {"snapshots": ["abc"]}
+    assert data_from_event(event("playbook_on_stats", ok={})) == {}
