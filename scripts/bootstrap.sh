@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(docker.io debootstrap openssh-client redis-server rsync python3-venv git make)
+APT_PACKAGES=(docker.io debootstrap openssh-client redis-server restic rsync python3-venv git make)
 VENV=${NOVA_VENV:-.venv}
 
 missing=()

@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from nova.cli.output import OUTPUT_OPTION, console, print_json
+from nova.errors import EXIT_FAILED, EXIT_OK
+
+INVENTORY_HELP = "inventory name (inventories/<name>) or path"
+
+
+@click.group(invoke_without_command=True)
+@click.option("--plan", "plan_name", help="render the rollout plan (only `default` exists)")
+@click.option("--inventory", "-i", help=f"{INVENTORY_HELP}; the plan covers its hosts")
+@click.option(
+    "--export",
+    "export",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="also write the plan to FILE (.json for JSON, anything else Markdown)",
+)
+@OUTPUT_OPTION
+@click.pass_context
+def backup(
+    ctx: click.Context,
+    plan_name: str | None,
+    inventory: str | None,
+    export: Path | None,
+    output: str,
+) -> int | None:
+    """Backups with restic: the rollout plan, jobs on hosts, and NOVA_HOME's own."""
+    if ctx.invoked_subcommand is not None:
+        if plan_name or inventory or export:
+            raise click.UsageError("--plan, --inventory and --export go without a subcommand")
+        return None
+    if plan_name is None:
+        click.echo(ctx.get_help())
+        return EXIT_OK
+    from nova.backup.plan import build_plan, render_markdown
+
+    plan = build_plan(plan_name, inventory)
+    markdown = render_markdown(plan)
+    if export is not None:
+        data = json.dumps(plan.to_dict(), indent=2, sort_keys=True) + "\n"
+        text = data if export.suffix == ".json" else markdown
+        export.write_text(text, encoding="utf-8")
+    if output == "json":
+        print_json(plan.to_dict())
+    else:
+        from rich.markdown import Markdown
+
+        console().print(Markdown(markdown))
+        if export is not None:
+            console().print(f"plan written to {export}")
+    return EXIT_OK
+
+
+def _limit_option(func: Any) -> Any:
+    return click.option("--limit", "-l", help="host pattern, as ansible-playbook --limit")(func)
+
+
+def _inventory_option(func: Any) -> Any:
+    return click.option("--inventory", "-i", required=True, help=INVENTORY_HELP)(func)
+
+
+@backup.command("run")
+@_inventory_option
+@_limit_option
+@OUTPUT_OPTION
+def run_cmd(inventory: str, limit: str | None, output: str) -> int:
+    """Back the hosts up now, as their timers would, and show the new snapshots."""
+    return _job("run", inventory, limit, output)
+
+
+@backup.command("snapshots")
+@_inventory_option
+@_limit_option
+@OUTPUT_OPTION
+def snapshots_cmd(inventory: str, limit: str | None, output: str) -> int:
+    """List each host's snapshots in its repository."""
+    return _job("snapshots", inventory, limit, output)
+
+
+@backup.command("verify")
+@_inventory_option
+@_limit_option
+@OUTPUT_OPTION
+def verify_cmd(inventory: str, limit: str | None, output: str) -> int:
+    """Restore each host's latest snapshot to scratch and compare its canary checksums."""
+    return _job("verify", inventory, limit, output)
+
+
+@backup.command("restore")
+@_inventory_option
+@click.option("--host", required=True, help="the one host to restore")
+@click.option("--snapshot", required=True, help="snapshot id (as `snapshots` shows) or latest")
+@click.option("--target", required=True, help="absolute folder on the host to restore into")
+@OUTPUT_OPTION
+def restore_cmd(inventory: str, host: str, snapshot: str, target: str, output: str) -> int:
+    """Restore one snapshot on one host into a folder (files keep their paths under it)."""
+    from nova.backup.jobs import RestoreRequest
+
+    return _job("restore", inventory, None, output, RestoreRequest(host, snapshot, target))
+
+
+@backup.command("self")
+@click.option(
+    "--repo",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="restic repository folder (default: beside NOVA_HOME, e.g. ~/.nova-backup)",
+)
+@click.option(
+    "--password-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="repository password file, made on first use (default: <repo>.password)",
+)
+@OUTPUT_OPTION
+def self_cmd(repo: Path | None, password_file: Path | None, output: str) -> int:
+    """Back up NOVA_HOME: state, audit log, reports and configuration."""
+    from nova.backup.home import backup_home
+
+    result = backup_home(repo, password_file)
+    if output == "json":
+        print_json(result.to_dict())
+        return EXIT_OK
+    out = console()
+    verb = "created and backed up to" if result.created else "backed up to"
+    out.print(f"[bold green]{result.home} {verb} {result.repository}[/]")
+    out.print(f"snapshot {result.snapshot}: {result.files} files, {result.bytes_added} bytes new")
+    out.print(f"databases copied consistently: {', '.join(result.databases) or 'none'}")
+    out.print(f"password file: {result.password_file} (keep a copy away from this machine)")
+    return EXIT_OK
+
+
+def _job(job: str, inventory: str, limit: str | None, output: str, restore: Any = None) -> int:
+    from nova.backup.jobs import run_job
+
+    result = run_job(job, inventory, limit, restore)
+    if output == "json":
+        print_json(result.to_dict())
+    else:
+        from nova.cli.backup_view import show_job
+
+        show_job(console(), result)
+    return EXIT_OK if result.succeeded else EXIT_FAILED
