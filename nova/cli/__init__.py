@@ -29,7 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "worker": ("nova.cli.worker:worker", "Take tasks from the queue and run them."),
     "monitor": ("nova.cli.monitor:monitor", "KPIs, Prometheus metrics, alert thresholds, logging."),
     "backup": ("nova.cli.backup:backup", "Backups with restic: plan, run, verify, restore, self."),
-    "network": ("nova.cli.network:network", "Plan the VPN for an inventory, or read its live state."),
+    "network": ("nova.cli.network:network", "Plan the VPN, or read its live state."),
     "orchestrate": (
         "nova.cli.orchestrate:orchestrate",
         "Run the agents' tasks phase by phase through the queue and real workers.",
