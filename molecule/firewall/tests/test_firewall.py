@@ -1,0 +1,124 @@
+"""What firewall leaves on a node: its own nftables table, loaded and kept
+across boots, enforced against a second container, and Docker's tables untouched."""
+
+import testinfra
+
+testinfra_hosts = ["firewall-node"]
+
+RULES = "/etc/nova/firewall.nft"
+TABLE = "inet nova_filter"
+PROBE_TIMEOUT = 3
+
+
+def peer_of(host):
+    return testinfra.get_host(
+        "firewall-peer", connection="ansible", ansible_inventory=host.backend.ansible_inventory
+    )
+
+
+def address_of(host):
+    out = host.check_output("ip -4 -o addr show dev eth0")
+    return out.split()[3].split("/")[0]
+
+
+def tcp_reachable(prober, address, port):
+    script = (
+        "import socket,sys\n"
+        f"socket.create_connection(({address!r}, {port}), timeout={PROBE_TIMEOUT}).close()\n"
+    )
+    return prober.run("python3 -c %s", script).rc == 0
+
+
+def udp_echoed(prober, address, port):
+    script = (
+        "import socket\n"
+        "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+        f"s.settimeout({PROBE_TIMEOUT})\n"
+        f"s.sendto(b'ping', ({address!r}, {port}))\n"
+        "assert s.recvfrom(64)[0] == b'ping'\n"
+    )
+    return prober.run("python3 -c %s", script).rc == 0
+
+
+def docker_tables(host):
+    return {name: host.check_output(f"nft -s list table ip {name}") for name in ("nat", "filter")}
+
+
+def saved_docker_tables(host):
+    saved = {name: host.file(f"/root/docker-tables/{name}.nft") for name in ("nat", "filter")}
+    return {name: file.content_string.strip() for name, file in saved.items()}
+
+
+def test_ruleset_file_is_valid_and_private(host):
+    rules = host.file(RULES)
+    assert rules.is_file
+    assert rules.user == "root"
+    assert rules.mode == 0o640
+    assert "flush ruleset" not in rules.content_string
+    assert host.run(f"nft -c -f {RULES}").rc == 0
+
+
+def test_table_is_loaded_with_default_drop(host):
+    table = host.check_output(f"nft list table {TABLE}")
+    assert "hook input priority filter; policy drop;" in table
+    lines = [line.strip() for line in table.splitlines()]
+    first_rule = lines.index("type filter hook input priority filter; policy drop;") + 1
+    assert lines[first_rule].startswith("ct state established,related accept")
+    assert "tcp dport 8080 accept" in table
+    assert "udp dport 51820 accept" in table  # from firewall_allowed_udp_ports__vpn
+    assert "ip saddr 10.99.0.0/24 accept" in table  # from firewall_trusted_subnets__vpn
+    assert 'iifname "docker0" accept' in table
+    assert "8081" not in table and "51821" not in table
+
+
+def test_unit_loads_the_table_at_boot(host):
+    unit = host.service("nova-firewall")
+    assert unit.is_enabled
+    assert unit.is_running
+    assert RULES in host.check_output("systemctl cat nova-firewall.service")
+
+
+def test_listeners_are_up_on_the_node(host):
+    # The ports are really listening, so a refused probe below is the firewall's doing.
+    for port in (8080, 8081):
+        assert host.socket(f"tcp://0.0.0.0:{port}").is_listening
+        assert tcp_reachable(host, "127.0.0.1", port)
+    for port in (51820, 51821):
+        assert host.socket(f"udp://0.0.0.0:{port}").is_listening
+        assert udp_echoed(host, "127.0.0.1", port)
+
+
+def test_allowed_tcp_port_is_reachable_from_the_peer(host):
+    assert tcp_reachable(peer_of(host), address_of(host), 8080)
+
+
+def test_listening_tcp_port_not_allowed_is_unreachable_from_the_peer(host):
+    assert not tcp_reachable(peer_of(host), address_of(host), 8081)
+
+
+def test_allowed_udp_port_answers_the_peer(host):
+    assert udp_echoed(peer_of(host), address_of(host), 51820)
+
+
+def test_listening_udp_port_not_allowed_stays_silent_to_the_peer(host):
+    assert not udp_echoed(peer_of(host), address_of(host), 51821)
+
+
+def test_ssh_is_reachable_from_the_allowed_source(host):
+    assert host.socket("tcp://0.0.0.0:22").is_listening
+    assert tcp_reachable(peer_of(host), address_of(host), 22)
+
+
+def test_docker_tables_survive_the_apply(host):
+    assert host.service("docker").is_running
+    assert docker_tables(host) == saved_docker_tables(host)
+    assert "chain DOCKER-USER" in docker_tables(host)["filter"]
+
+
+def test_docker_tables_and_the_firewall_survive_a_reapply(host):
+    host.check_output("systemctl reload nova-firewall.service")
+    host.check_output(f"nft -f {RULES}")
+    assert docker_tables(host) == saved_docker_tables(host)
+    assert host.check_output(f"nft list table {TABLE}").count("policy drop") == 1
+    assert not tcp_reachable(peer_of(host), address_of(host), 8081)
+    assert tcp_reachable(peer_of(host), address_of(host), 8080)
