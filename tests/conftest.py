@@ -13,20 +13,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-SHARED_HOST_FIXTURES = {"sandbox_env", "sandbox_home"}
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep every test on the shared sandbox in one xdist worker, in file order.
-
-    Those tests build on each other (first run, second run, a stopped node),
-    so they must not be spread over workers; everything else may be.
-    """
-    for item in items:
-        if SHARED_HOST_FIXTURES & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.xdist_group("sandbox"))
-
-
 @pytest.fixture
 def nova_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "nova-home"

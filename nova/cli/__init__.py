@@ -30,6 +30,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "monitor": ("nova.cli.monitor:monitor", "KPIs, Prometheus metrics, alert thresholds, logging."),
     "backup": ("nova.cli.backup:backup", "Backups with restic: plan, run, verify, restore, self."),
     "network": ("nova.cli.network:network", "Plan the VPN, or read its live state."),
+    "blueprints": ("nova.cli.blueprints:blueprints", "Agent blueprints: list, show, render, new."),
+    "agents": ("nova.cli.agents:agents", "Supervise local blueprint workers: up, down, status."),
     "orchestrate": (
         "nova.cli.orchestrate:orchestrate",
         "Run the agents' tasks phase by phase through the queue and real workers.",

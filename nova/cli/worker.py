@@ -1,4 +1,4 @@
-"""`nova worker`: a minimal worker that runs built-in or named handlers."""
+"""`nova worker`: run built-in or named handlers, or the skills of a blueprint."""
 
 from __future__ import annotations
 
@@ -13,13 +13,20 @@ from nova.errors import InputError
 @click.command()
 @connection_options
 @click.option("--skills", default="", help="Comma-separated skills this worker offers.")
-@click.option("--slots", default=4, show_default=True, type=click.IntRange(1, 1000),
-              help="Tasks run at once.")  # fmt: skip
+@click.option("--slots", default=None, type=click.IntRange(1, 1000),
+              help="Tasks run at once (default: the blueprint's concurrency, else 4).")  # fmt: skip
 @click.option("--handler", "handler_specs", multiple=True, metavar="TYPE=module:attr",
               help="Handler for a task type (repeatable), besides nova.*.")  # fmt: skip
 @click.option("--worker-id", default=None, help="Stable id (default host-pid-random).")
+@click.option("--blueprint", default=None, metavar="NAME",
+              help="Offer this blueprint's skills with its handlers and concurrency.")  # fmt: skip
 def worker(
-    skills: str, slots: int, handler_specs: tuple[str, ...], worker_id: str | None, **conn: Any
+    skills: str,
+    slots: int | None,
+    handler_specs: tuple[str, ...],
+    worker_id: str | None,
+    blueprint: str | None,
+    **conn: Any,
 ) -> None:
     """Take tasks from the queue and run them until interrupted."""
     import logging
@@ -38,12 +45,22 @@ def worker(
         handlers[task_type] = handler
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     skill_list = [s.strip() for s in skills.split(",") if s.strip()]
+    if blueprint is not None:
+        from nova.agents.launch import plan_worker
+        from nova.audit.log import current_actor
+
+        if skill_list:
+            raise InputError("--skills", None, "a blueprint names its own skills")
+        plan = plan_worker(blueprint, actor=current_actor())
+        handlers.update(plan.handlers)
+        skill_list = plan.skills
+        slots = slots or plan.blueprint.concurrency
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     server = conn["server"]
     with client_from(conn) as client:
-        runner = Worker(client, handlers, skills=skill_list, slots=slots, worker_id=worker_id)
+        runner = Worker(client, handlers, skills=skill_list, slots=slots or 4, worker_id=worker_id)
         click.echo(f"worker {runner.worker_id} taking tasks from {server}", err=True)
         runner.run(stop)
     click.echo(f"worker {runner.worker_id} stopped after {runner.completed} task(s)", err=True)

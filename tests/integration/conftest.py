@@ -7,8 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from molecule_runs import MoleculeRuns
 
 from nova.sandbox.docker import daemon_running
+
+MOLECULE_PARALLEL = int(os.environ.get("NOVA_MOLECULE_PARALLEL", "3"))
 
 
 def require_docker() -> None:
@@ -22,6 +25,30 @@ def require_docker() -> None:
 @pytest.fixture
 def docker_daemon() -> None:
     require_docker()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def molecule_runs(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[MoleculeRuns | None]:
+    """Start every selected Molecule scenario when the integration tests begin."""
+    scenarios = [
+        item.callspec.params["scenario"]
+        for item in request.session.items
+        if getattr(item, "originalname", "") == "test_molecule_scenario"
+    ]
+    if not scenarios:
+        yield None
+        return
+    require_docker()
+    from nova.sandbox.image import build_image
+
+    build_image()
+    runs = MoleculeRuns(scenarios, tmp_path_factory.mktemp("molecule"), MOLECULE_PARALLEL)
+    try:
+        yield runs
+    finally:
+        runs.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,1 @@
+"""Agents: blueprint workers and the supervisor that keeps them running."""

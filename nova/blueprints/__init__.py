@@ -1,0 +1,1 @@
+"""Blueprints: agent templates naming a role, a goal, skills and how to run them."""

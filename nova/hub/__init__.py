@@ -1,0 +1,1 @@
+"""The communication hub: messages broadcast during orchestration, kept in the state store."""

@@ -1,0 +1,1 @@
+"""Running the agents' task catalogue through the queue, phase by phase."""

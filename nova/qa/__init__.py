@@ -1,0 +1,1 @@
+"""QA summaries built from real test results: JUnit XML and Molecule output."""

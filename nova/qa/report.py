@@ -1,0 +1,81 @@
+"""The Markdown QA summary: pytest's JUnit results and Molecule scenarios together."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nova.qa.junit import OUTCOMES, JunitResults
+from nova.qa.molecule import Scenario
+from nova.reports import environment
+
+SLOWEST = 10
+
+
+@dataclass
+class QaSummary:
+    junit: JunitResults
+    scenarios: list[Scenario] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.junit.ok and all(s.outcome == "passed" for s in self.scenarios)
+
+    def to_dict(self) -> dict[str, Any]:
+        cases = self.junit.cases
+        return {
+            "verdict": "pass" if self.ok else "fail",
+            "junit": {
+                "source": str(self.junit.source),
+                "timestamp": self.junit.timestamp,
+                "seconds": round(self.junit.seconds, 2),
+                "total": len(cases),
+                "counts": {o: self.junit.count(o) for o in OUTCOMES},
+                "modules": _modules(self.junit),
+                "problems": [
+                    {"test": c.id, "outcome": c.outcome, "message": c.message}
+                    for c in cases
+                    if c.outcome in ("failed", "error")
+                ],
+                "skipped": [
+                    {"test": c.id, "message": c.message} for c in cases if c.outcome == "skipped"
+                ],
+                "slowest": [
+                    {"test": c.id, "seconds": round(c.seconds, 2)}
+                    for c in sorted(cases, key=lambda c: c.seconds, reverse=True)[:SLOWEST]
+                ],
+            },
+            "molecule": [
+                {
+                    "scenario": s.name,
+                    "source": str(s.source),
+                    "outcome": s.outcome,
+                    "actions": [vars(a) for a in s.actions],
+                    "counts": s.counts,
+                    "not_idempotent": s.not_idempotent,
+                }
+                for s in self.scenarios
+            ],
+        }
+
+
+def _modules(results: JunitResults) -> list[dict[str, Any]]:
+    """Counts per test module: the case's classname, else its suite."""
+    groups: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(OUTCOMES, 0))
+    for case in results.cases:
+        groups[case.classname or case.suite][case.outcome] += 1
+    return [{"module": name, **counts} for name, counts in sorted(groups.items())]
+
+
+def render_qa(summary: QaSummary) -> str:
+    return environment().get_template("qa_report.md.j2").render(qa=summary.to_dict())
+
+
+def write_qa(summary: QaSummary, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(render_qa(summary), encoding="utf-8")
+    tmp.replace(path)
+    return path

@@ -1,0 +1,1 @@
+"""Where the agents' work stands, computed from what the state store recorded."""

@@ -1,0 +1,68 @@
+"""Molecule scenarios started together in the background, awaited one test each.
+
+Most of a scenario's time goes to booting containers and fetching packages,
+so a few run well side by side even on two cores; the other integration tests
+run meanwhile. Each scenario's output goes to its own log file.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = sorted(p.parent.name for p in (ROOT / "molecule").glob("*/molecule.yml"))
+# The longest scenarios start first, so the whole set finishes soonest.
+LONGEST_FIRST = ["wireguard", "openvpn", "backup", "container_runtime", "firewall", "nova_agent"]
+TIMEOUT = 2400.0
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    scenario: str
+    returncode: int
+    log: Path
+
+    def tail(self, lines: int = 60) -> str:
+        text = self.log.read_text(encoding="utf-8", errors="replace").splitlines()
+        return "\n".join(text[-lines:])
+
+
+class MoleculeRuns:
+    def __init__(self, scenarios: list[str], log_dir: Path, parallel: int) -> None:
+        self.log_dir = log_dir
+        self._pool = ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="molecule")
+        order = sorted(scenarios, key=lambda s: (s not in LONGEST_FIRST, LONGEST_FIRST.index(s)
+                                                  if s in LONGEST_FIRST else 0, s))  # fmt: skip
+        self._futures: dict[str, Future[ScenarioResult]] = {
+            s: self._pool.submit(self._run, s) for s in order
+        }
+
+    def _run(self, scenario: str) -> ScenarioResult:
+        env = dict(os.environ)
+        env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+        env["ANSIBLE_FORCE_COLOR"] = "0"
+        env["PY_COLORS"] = "0"
+        log = self.log_dir / f"molecule-{scenario}.log"
+        with open(log, "w", encoding="utf-8") as out:
+            try:
+                proc = subprocess.run(
+                    ["molecule", "test", "-s", scenario],
+                    cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                    timeout=TIMEOUT, check=False,
+                )  # fmt: skip
+                code = proc.returncode
+            except subprocess.TimeoutExpired:
+                out.write(f"\nmolecule test -s {scenario} timed out after {TIMEOUT:.0f}s\n")
+                code = -1
+        return ScenarioResult(scenario, code, log)
+
+    def result(self, scenario: str) -> ScenarioResult:
+        return self._futures[scenario].result()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)

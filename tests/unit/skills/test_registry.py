@@ -1,0 +1,157 @@
+"""The skill registry: the fixed ids, and handlers that never report false success."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from nova.queue.model import State, Task
+from nova.queue.worker import Fatal, Job
+from nova.skills import NotRunnable
+from nova.skills.kinds import CommandRun, RoleRun, SkillContext
+from nova.skills.registry import SKILLS, SPECIALISTS, handler_for
+from nova.skills.request import SkillRequest
+
+SPECIALIST_SKILLS = {
+    "nova": (
+        "infra.audit",
+        "containers.platform",
+        "network.vpn",
+        "security.audit",
+        "backup.recovery",
+    ),
+    "orion": ("nvidia.nemo", "models.select", "models.finetune", "python.langchain"),
+    "lumina": ("data.relational", "data.vector"),
+    "echo": ("nvidia.ace", "nvidia.avatar", "integrations.teams"),
+    "chronos": ("automation.n8n", "delivery.cd", "agents.pipeline", "data.flywheel"),
+    "aura": (
+        "observability.grafana",
+        "observability.lux",
+        "observability.efficiency",
+        "observability.feedback",
+    ),
+}
+
+
+def job(skill: str, payload: dict[str, object] | bytes = b"") -> Job:
+    data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    now = time.time()
+    task = Task(
+        id="t1",
+        type=skill,
+        payload=data,
+        metadata={},
+        priority=0,
+        not_before=0.0,
+        skills=(skill,),
+        state=State.LEASED,
+        attempts=1,
+        max_attempts=3,
+        attempt_id="a1",
+        worker_id="w",
+        lease_until=now + 30,
+        created_at=now,
+        updated_at=now,
+        error="",
+        result=b"",
+        idempotency_key="",
+    )
+    return Job(task, "a1")
+
+
+def test_the_22_specialist_skills_are_registered_to_their_agents() -> None:
+    assert SPECIALISTS == SPECIALIST_SKILLS
+    assert sum(len(v) for v in SPECIALISTS.values()) == 22
+    for skill_id in (s for group in SPECIALISTS.values() for s in group):
+        assert SKILLS[skill_id].id == skill_id
+
+
+@pytest.mark.parametrize(
+    "skill", ["nvidia.nemo", "models.finetune", "nvidia.ace", "nvidia.avatar", "integrations.teams"]
+)
+def test_work_that_cannot_run_here_is_a_final_not_runnable_failure(skill: str) -> None:
+    with pytest.raises(Fatal, match=r"^not runnable here: \S"):
+        handler_for(skill)(job(skill, {"inventory": "sandbox"}))
+
+
+def test_a_role_missing_from_the_checkout_is_not_runnable() -> None:
+    ctx = SkillContext("data.relational", SkillRequest(inventory="local"))
+    with pytest.raises(NotRunnable, match="role postgresql is not in this checkout"):
+        RoleRun("postgresql").run(ctx)
+
+
+def test_role_skill_without_an_inventory_is_refused_before_running() -> None:
+    with pytest.raises(Fatal, match=r"payload: inventory: skill infra\.audit needs an inventory"):
+        handler_for("infra.audit")(job("infra.audit", {"check": True}))
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        (b"{not json", "not JSON"),
+        (b"[1]", "must be a JSON object"),
+        ({"inventory": "x", "shell": "rm"}, "shell: unknown key"),
+        ({"args": {"scenario": "a b"}}, "args.scenario: must be a short word"),
+    ],
+)
+def test_bad_payloads_are_final_with_the_field_named(payload: object, message: str) -> None:
+    with pytest.raises(Fatal, match=message):
+        handler_for("plan.order")(job("plan.order", payload))  # type: ignore[arg-type]
+
+
+def test_a_callable_skill_returns_json_of_what_it_read() -> None:
+    result = json.loads(handler_for("plan.order")(job("plan.order")))
+    names = [p["name"] for p in result["phases"]]
+    assert names[0] == "foundation"
+    assert {"foundation", "observability"} <= set(names)
+    assert result["skill"] == "plan.order"
+    assert result["handler"] == {"kind": "callable", "callable": "plan_order"}
+
+
+def test_model_selection_reports_the_figures_it_chose_by() -> None:
+    result = json.loads(handler_for("models.select")(job("models.select")))
+    assert result["budget_gib"] > 0
+    assert result["selected"] in result["considered"]
+    assert "nothing" not in result.get("selected", "")
+
+
+def test_command_placeholders_are_validated_and_never_reach_a_shell() -> None:
+    command = CommandRun(("molecule", "test", "-s", "{scenario}"))
+    assert command.render({"scenario": "system_check"}) == [
+        "molecule",
+        "test",
+        "-s",
+        "system_check",
+    ]
+    from nova.errors import InputError
+
+    with pytest.raises(InputError, match="no molecule scenario nope"):
+        command.render({"scenario": "nope"})
+    with pytest.raises(InputError, match=r"args\.scenario: required"):
+        command.render({})
+
+
+def test_a_command_skill_runs_and_reports_its_exit_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NOVA_HOME", str(tmp_path))
+    result = json.loads(
+        handler_for("code.syntax")(job("code.syntax", {"args": {"playbook": "site.yml"}}))
+    )
+    assert result["rc"] == 0
+    assert result["argv"][-1] == "playbooks/site.yml"
+    assert Path(result["log"]).is_file()
+
+
+def test_a_failing_command_is_a_final_failure_naming_its_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NOVA_HOME", str(tmp_path))
+    monkeypatch.setenv("NOVA_PROJECT", str(tmp_path / "project"))
+    (tmp_path / "project" / "playbooks").mkdir(parents=True)
+    (tmp_path / "project" / "playbooks" / "broken.yml").write_text("- hosts: all\n  tasks: 3\n")
+    with pytest.raises(Fatal, match=r"exited [1-9].*output\.log"):
+        handler_for("code.syntax")(job("code.syntax", {"args": {"playbook": "broken.yml"}}))
