@@ -3,7 +3,7 @@
 # here: a run that tested nothing must not pass.
 #
 # Molecule scenarios start in the background when the integration tests begin
-# (NOVA_MOLECULE_PARALLEL at a time, default 3; see tests/integration/conftest.py).
+# (NOVA_MOLECULE_PARALLEL at a time, default 4; see tests/integration/conftest.py).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 VENV=${NOVA_VENV:-.venv}

@@ -11,7 +11,7 @@ from molecule_runs import MoleculeRuns
 
 from nova.sandbox.docker import daemon_running
 
-MOLECULE_PARALLEL = int(os.environ.get("NOVA_MOLECULE_PARALLEL", "3"))
+MOLECULE_PARALLEL = int(os.environ.get("NOVA_MOLECULE_PARALLEL", "4"))
 
 
 def require_docker() -> None:
