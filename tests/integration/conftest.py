@@ -27,6 +27,13 @@ def docker_daemon() -> None:
     require_docker()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Await the Molecule results last: every other test runs while they work."""
+    scenarios = [i for i in items if getattr(i, "originalname", "") == "test_molecule_scenario"]
+    others = [i for i in items if getattr(i, "originalname", "") != "test_molecule_scenario"]
+    items[:] = others + scenarios
+
+
 @pytest.fixture(scope="session", autouse=True)
 def molecule_runs(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
