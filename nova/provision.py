@@ -29,6 +29,8 @@ from nova.runner import PlaybookResult, RunnerEvent, run_playbook
 from nova.state import RunRecord, StateStore
 
 if TYPE_CHECKING:
+    import threading
+
     from nova.audit.log import AuditLog
     from nova.policy.decision import Decision
 
@@ -41,6 +43,8 @@ class ProvisionRequest:
     check: bool = False
     diff: bool = False
     extra_vars: dict[str, Any] = field(default_factory=dict)
+    # Set by a worker whose task was cancelled: the running playbook is killed.
+    cancelled: threading.Event | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -224,6 +228,7 @@ def _run_phases(
             check=request.check,
             diff=request.diff,
             on_event=lambda event, phase=phase: observer.event(phase, event),  # type: ignore[misc]
+            cancelled=request.cancelled,
         )
         status = "successful" if result.succeeded else "failed"
         record_phase(phase.name, status, time.monotonic() - phase_started)

@@ -8,13 +8,17 @@ numbers come from the playbook's own stats event.
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nova.paths import project_root
+
+if TYPE_CHECKING:
+    import threading
 
 RESULT_EVENTS = {
     "runner_on_ok": "ok",
@@ -152,8 +156,13 @@ def run_playbook(
     diff: bool = False,
     on_event: EventSink | None = None,
     ident: str | None = None,
+    cancelled: threading.Event | None = None,
 ) -> PlaybookResult:
-    """Run one playbook and return what happened on each host."""
+    """Run one playbook and return what happened on each host.
+
+    Setting `cancelled` ends the playbook and every process it started (see
+    `_cancel_check`).
+    """
     import ansible_runner  # heavy: imported only when a playbook runs
 
     result = PlaybookResult(status="failed", rc=-1)
@@ -170,6 +179,7 @@ def run_playbook(
         return True
 
     cmdline = " ".join(flag for flag, on in (("--check", check), ("--diff", diff)) if on)
+    token = secrets.token_hex(8)
     run_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     runner = ansible_runner.run(
         private_data_dir=str(run_dir),
@@ -179,11 +189,34 @@ def run_playbook(
         limit=limit,
         extravars=extravars or {},
         cmdline=cmdline or None,
-        envvars=ansible_env(),
+        envvars={**ansible_env(), RUN_TOKEN: token},
         event_handler=handle,
+        cancel_callback=_cancel_check(cancelled, token) if cancelled is not None else None,
         quiet=True,
         suppress_env_files=True,
     )
     result.status = str(runner.status)
     result.rc = int(runner.rc if runner.rc is not None else -1)
     return result
+
+
+# Every process of one playbook run inherits this variable, so a cancelled run
+# can find them all: ansible-playbook runs on a pty in a session of its own,
+# and each of its forks calls setsid(), out of reach of any process-group kill.
+RUN_TOKEN = "NOVA_RUN_TOKEN"
+
+
+def _cancel_check(cancelled: threading.Event, token: str) -> Callable[[], bool]:
+    def check() -> bool:
+        if not cancelled.is_set():
+            return False
+        _kill_run(token)
+        return True
+
+    return check
+
+
+def _kill_run(token: str) -> None:
+    from nova.proctree import descendants_with_env, kill_trees
+
+    kill_trees(descendants_with_env(RUN_TOKEN, token))

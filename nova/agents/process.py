@@ -103,13 +103,22 @@ class Child:
         self._signal_group(signal.SIGTERM)
 
     def finish(self, grace: float) -> str:
-        """After `terminate()`: wait out the grace period, then KILL what is left."""
+        """After `terminate()`: wait out the grace period, then KILL what is left.
+
+        Halfway through, a second TERM asks a worker still finishing its jobs
+        to give them up, so it can end the playbooks it started (they run in
+        sessions of their own, out of reach of the group KILL).
+        """
         deadline = self._term_sent + grace
+        second_term = self._term_sent + grace / 2
         how = "killed"
         while time.monotonic() < deadline:
             if self.popen.poll() is not None and not self._group_alive():
                 how = "terminated"
                 break
+            if second_term and time.monotonic() >= second_term:
+                self._signal_group(signal.SIGTERM)
+                second_term = 0.0
             time.sleep(0.05)
         self.reap_group()
         return how

@@ -56,11 +56,19 @@ def worker(
         skill_list = plan.skills
         slots = slots or plan.blueprint.concurrency
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
     server = conn["server"]
     with client_from(conn) as client:
         runner = Worker(client, handlers, skills=skill_list, slots=slots or 4, worker_id=worker_id)
+
+        def on_signal(*_: object) -> None:
+            # First signal: take no new tasks, finish the running ones.
+            # Second: give them up too, ending the playbooks they started.
+            if stop.is_set():
+                runner.cancel_running()
+            stop.set()
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
         click.echo(f"worker {runner.worker_id} taking tasks from {server}", err=True)
         runner.run(stop)
     click.echo(f"worker {runner.worker_id} stopped after {runner.completed} task(s)", err=True)

@@ -122,10 +122,16 @@ def _terminate(worker: WorkerProcess, grace: float) -> None:
         if worker.process.poll() is None:
             _signal_group(worker.pid, signal.SIGTERM)
             try:
-                worker.process.wait(timeout=grace)
+                worker.process.wait(timeout=grace / 2)
             except subprocess.TimeoutExpired:
-                _signal_group(worker.pid, signal.SIGKILL)
-                worker.process.wait(timeout=10)
+                # The second TERM makes the worker give up its running jobs
+                # and end their playbooks, which a KILL of its group misses.
+                _signal_group(worker.pid, signal.SIGTERM)
+                try:
+                    worker.process.wait(timeout=grace / 2)
+                except subprocess.TimeoutExpired:
+                    _signal_group(worker.pid, signal.SIGKILL)
+                    worker.process.wait(timeout=10)
         # The worker may have left children of its own (ansible) in the group.
         _signal_group(worker.pid, signal.SIGKILL)
     finally:

@@ -109,6 +109,12 @@ class Worker:
                 break
             self._flush_acks()
 
+    def cancel_running(self) -> None:
+        """Cold stop: every running job is told to give up; its task is retried."""
+        with self._jobs_lock:
+            for job in self._jobs.values():
+                job.cancelled.set()
+
     def _stop_stream_on(self, stop: threading.Event) -> None:
         stop.wait()
         self._welcomed.set()

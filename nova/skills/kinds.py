@@ -113,7 +113,10 @@ class RoleRun:
             run_dir / "runner",
             limit=ctx.request.limit,
             check=ctx.request.check,
+            cancelled=ctx.cancelled,
         )
+        if ctx.cancelled.is_set():
+            raise SkillFailed(f"role {self.role} cancelled (run {run_dir})")
         outcome = {
             "run_id": run_id,
             "run_dir": str(run_dir),
@@ -151,6 +154,7 @@ class PhaseRun:
                 phases=(phase,),
                 limit=ctx.request.limit,
                 check=ctx.request.check,
+                cancelled=ctx.cancelled,
             )
         )
         outcome = {
@@ -308,9 +312,8 @@ def _command_env(extra: Mapping[str, str]) -> dict[str, str]:
 
 
 def _wait(proc: subprocess.Popen[Any], timeout: float, cancelled: threading.Event) -> int:
-    """Wait for the command; a cancelled job or a timeout ends its process group."""
-    import os
-    import signal
+    """Wait for the command; a cancelled job or a timeout ends it and all it started."""
+    from nova.proctree import kill_tree
 
     waited = 0.0
     while True:
@@ -319,7 +322,7 @@ def _wait(proc: subprocess.Popen[Any], timeout: float, cancelled: threading.Even
         except subprocess.TimeoutExpired:
             waited += 0.5
         if cancelled.is_set() or waited >= timeout:
-            os.killpg(proc.pid, signal.SIGKILL)
+            kill_tree(proc.pid)
             proc.wait()
             raise SkillFailed(
                 "cancelled" if cancelled.is_set() else f"timed out after {timeout:.0f}s"
