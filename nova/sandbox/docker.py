@@ -59,6 +59,18 @@ def image_exists(tag: str) -> bool:
     return proc.returncode == 0
 
 
+def image_label(tag: str, label: str) -> str | None:
+    """One label of a local image; None when the image is missing or lacks it."""
+    proc = subprocess.run(
+        ["docker", "image", "inspect", "-f", f'{{{{ index .Config.Labels "{label}" }}}}', tag],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    value = proc.stdout.strip()
+    return value if proc.returncode == 0 and value not in ("", "<no value>") else None
+
+
 def import_rootfs(rootfs: Path, tag: str, changes: list[str]) -> None:
     """`tar -C rootfs -c . | docker import`, streamed without a temp file."""
     args = ["docker", "import"]
