@@ -47,6 +47,8 @@ class MoleculeRuns:
         env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
         env["ANSIBLE_FORCE_COLOR"] = "0"
         env["PY_COLORS"] = "0"
+        # Each task's time and a summary per playbook, for finding the slow steps.
+        env["ANSIBLE_CALLBACKS_ENABLED"] = "ansible.posix.profile_tasks"
         log = self.log_dir / f"molecule-{scenario}.log"
         with open(log, "w", encoding="utf-8") as out:
             try:

@@ -16,6 +16,10 @@ import pytest
 
 pytestmark = [pytest.mark.integration, pytest.mark.docker]
 
+# A first run installs Docker and the base packages on both nodes while
+# the Molecule scenarios share the machine's two cores: about 10 minutes then.
+PROVISION_TIMEOUT = 1500
+
 
 def provision(
     nova: Callable[..., Any], env: dict[str, str], *args: str
@@ -30,6 +34,7 @@ def provision(
         "json",
         *args,
         env=env,
+        timeout=PROVISION_TIMEOUT,
     )
     assert result.stdout, result.stderr
     return result.returncode, json.loads(result.stdout)
@@ -116,7 +121,7 @@ def test_plain_ansible_playbook_works_from_the_clone(sandbox_env: dict[str, str]
         capture_output=True,
         text=True,
         check=False,
-        timeout=600,
+        timeout=PROVISION_TIMEOUT,
     )
     assert result.returncode == 0, result.stdout[-2000:]
     assert "node1" in result.stdout and "node2" in result.stdout
