@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from nova.errors import InputError
+from nova.yamlfile import load_yaml
 
 
 def parse_extra_vars(values: list[str] | tuple[str, ...]) -> dict[str, Any]:
@@ -41,14 +42,7 @@ def _parse_one(value: str) -> dict[str, Any]:
 
 
 def _load_file(path: Path) -> dict[str, Any]:
-    try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(path, None, "extra-vars file not found") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else None
-        raise InputError(path, where, f"not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    loaded = load_yaml(path, missing="extra-vars file not found")
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):

@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from nova.errors import InputError
 from nova.paths import nova_home, project_root
 from nova.runner import ansible_env
+from nova.yamlfile import load_yaml
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 GROUP_KEYS = {"hosts", "vars", "children"}
@@ -88,21 +87,12 @@ def validate_source(source: Path) -> None:
     for file in files:
         if file.suffix not in YAML_SUFFIXES:
             continue
-        document = _load_yaml(file)
+        document = load_yaml(file)
         if VARS_DIRS & set(file.relative_to(source).parts if source.is_dir() else ()):
             if document is not None and not isinstance(document, dict):
                 raise InputError(file, None, "variables file must be a mapping")
             continue
         _check_groups(file, document)
-
-
-def _load_yaml(file: Path) -> Any:
-    try:
-        return yaml.safe_load(file.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else None
-        raise InputError(file, where, f"not valid YAML ({getattr(exc, 'problem', exc)})") from None
 
 
 def _check_groups(file: Path, document: Any) -> None:

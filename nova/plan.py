@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from nova.errors import InputError
 from nova.graph import dependency_order
 from nova.paths import project_root
+from nova.yamlfile import load_yaml
 
 API_VERSION = "nova/v1"
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -56,16 +55,7 @@ def default_plan_path() -> Path:
 
 def load_plan(path: Path | None = None) -> Plan:
     source = path or default_plan_path()
-    try:
-        document = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(source, None, "plan file not found") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else None
-        raise InputError(
-            source, where, f"not valid YAML ({getattr(exc, 'problem', exc)})"
-        ) from None
+    document = load_yaml(source, missing="plan file not found")
     phases = _parse(source, document)
     ordered = _order(source, phases)
     return Plan(source=source, phases=tuple(ordered), by_name={p.name: p for p in ordered})

@@ -13,8 +13,6 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, NoReturn
 
-import yaml
-
 from nova.agents.restart import POLICIES, Backoff, RestartPolicy, StartLimit
 from nova.blueprints.model import Blueprint, Health, Resources
 from nova.errors import InputError
@@ -29,6 +27,7 @@ from nova.skills.kinds import (
     RoleRun,
 )
 from nova.skills.registry import SKILLS
+from nova.yamlfile import load_yaml
 
 API_VERSIONS = ("nova/v1",)
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
@@ -159,15 +158,7 @@ def parse(document: Any, source: Path | str, phases: Collection[str] | None = No
 
 
 def load_file(path: Path, phases: Collection[str] | None = None) -> Blueprint:
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(path, None, f"cannot read: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else None
-        problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise InputError(path, where, str(problem)) from None
+    document = load_yaml(path, missing="blueprint file not found")
     blueprint = parse(document, path, phases)
     if path.stem != blueprint.name:
         raise InputError(path, "name", f"must match the file name ({path.stem})")

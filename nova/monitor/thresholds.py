@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
-
 from nova.errors import InputError
 from nova.kpi.catalog import CATALOG, Kind, MetricSpec
 from nova.kpi.series import stat_names
+from nova.yamlfile import load_yaml
 
 # Minute samples are kept this long (see KpiStore.compact); longer windows
 # could not be answered.
@@ -91,18 +90,7 @@ class ThresholdFile:
 
 def load(path: Path) -> ThresholdFile:
     """Read and validate a thresholds file; InputError on the first mistake."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(path, None, f"cannot read: {exc.strerror or exc}") from exc
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(path, where, f"invalid YAML: {problem}") from exc
-    return parse(document, path)
+    return parse(load_yaml(path, missing="thresholds file not found"), path)
 
 
 def parse(document: Any, path: Path) -> ThresholdFile:

@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from nova.errors import InputError
 from nova.graph import dependency_order
 from nova.plan import Plan, load_plan
+from nova.yamlfile import load_yaml
 
 API_VERSION = "nova/v1"
 ID_RE = re.compile(r"^[a-z][a-z0-9-]{0,63}$")
@@ -88,16 +87,7 @@ def default_catalogue_path() -> Path:
 def load_catalogue(path: Path | None = None, plan: Plan | None = None) -> Catalogue:
     source = path or default_catalogue_path()
     plan = plan or load_plan()
-    try:
-        document = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(source, None, "catalogue file not found") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else None
-        raise InputError(
-            source, where, f"not valid YAML ({getattr(exc, 'problem', exc)})"
-        ) from None
+    document = load_yaml(source, missing="catalogue file not found")
     tasks = _parse(source, document, plan)
     ordered = _order(source, tasks, plan)
     return Catalogue(source, plan, tuple(ordered), {t.id: t for t in ordered})

@@ -80,7 +80,7 @@ def rule(**fields: object) -> str:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("thresholds: [\n  - name: x\n", "line 2: invalid YAML"),
+        ("thresholds: [\n  - name: x\n", "line 2: not valid YAML"),
         ("just text\n", "expected a list of thresholds or a mapping"),
         ("thresholds: []\n", "thresholds: must be a non-empty list"),
         ("alerts: []\n", "alerts: unknown key"),
@@ -125,7 +125,7 @@ def test_mistakes_get_one_line_naming_file_field_reason(
 
 
 def test_a_missing_file_is_one_line(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="cannot read"):
+    with pytest.raises(InputError, match="thresholds file not found"):
         load(tmp_path / "absent.yml")
 
 
