@@ -137,9 +137,10 @@ def make_handler(skill_id: str, spec: HandlerSpec) -> Handler:
     """Wrap a handler spec as a queue handler.
 
     Outcomes map onto the queue's: bad payload, a failed run and work that
-    cannot run here are final (non-retryable); anything unexpected may be retried.
+    cannot run here are final (non-retryable); a run given up on cancellation
+    and anything unexpected may be retried.
     """
-    from nova.queue.worker import Fatal
+    from nova.queue.worker import Fatal, Retry
 
     def handle(job: Job) -> bytes:
         started = time.monotonic()
@@ -149,8 +150,10 @@ def make_handler(skill_id: str, spec: HandlerSpec) -> Handler:
             outcome = spec.run(ctx)
         except NotRunnable as exc:
             raise Fatal(str(exc)) from None
-        except NovaError as exc:  # bad input or a failed run: retrying will not help
-            raise Fatal(str(exc)) from None
+        except NovaError as exc:
+            if job.cancelled.is_set():  # given up, not failed: another attempt may finish it
+                raise Retry(str(exc)) from None
+            raise Fatal(str(exc)) from None  # bad input or a failed run: retrying will not help
         result = {
             "skill": skill_id,
             "handler": spec.describe(),

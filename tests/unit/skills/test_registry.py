@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from nova.queue.model import State, Task
-from nova.queue.worker import Fatal, Job
+from nova.queue.worker import Fatal, Job, Retry
 from nova.skills import NotRunnable
 from nova.skills.kinds import CommandRun, RoleRun, SkillContext
 from nova.skills.registry import SKILLS, SPECIALISTS, handler_for
@@ -155,3 +155,14 @@ def test_a_failing_command_is_a_final_failure_naming_its_log(
     (tmp_path / "project" / "playbooks" / "broken.yml").write_text("- hosts: all\n  tasks: 3\n")
     with pytest.raises(Fatal, match=r"exited [1-9].*output\.log"):
         handler_for("code.syntax")(job("code.syntax", {"args": {"playbook": "broken.yml"}}))
+
+
+def test_a_run_given_up_on_cancellation_is_retried_not_dead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker's cold stop cancels its jobs: the work was not done, so it may be again."""
+    monkeypatch.setenv("NOVA_HOME", str(tmp_path))
+    given_up = job("code.syntax", {"args": {"playbook": "site.yml"}})
+    given_up.cancelled.set()
+    with pytest.raises(Retry, match="cancelled"):
+        handler_for("code.syntax")(given_up)
