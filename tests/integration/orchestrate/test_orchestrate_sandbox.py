@@ -47,7 +47,9 @@ def test_foundation_through_real_workers_and_progress_reflects_it(
         concurrency=4,
         inventory="sandbox",
         limit="node1",
-        task_timeout=45,
+        # infrastructure-audit gates the rest; while Molecule scenarios boot
+        # their containers beside it, it has taken more than 45 s here.
+        task_timeout=150,
     )
     run = orchestrate(request)
 

@@ -9,6 +9,7 @@ local machine, whose process is looked for by its unusual argument.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from pathlib import Path
@@ -24,7 +25,9 @@ from nova.runner import PlaybookResult, run_playbook
 
 pytestmark = pytest.mark.integration
 
-MARK = "317"  # seconds the playbook's task sleeps; also how its process is found
+# Seconds the playbook's task sleeps, unique to this test process: how its
+# `sleep` is found, and never mistaken for another run's.
+MARK = f"317.{os.getpid()}"
 
 
 def sleeping() -> list[psutil.Process]:
