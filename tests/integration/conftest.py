@@ -27,11 +27,29 @@ def docker_daemon() -> None:
     require_docker()
 
 
+# The tests that build on one shared sandbox, longest path of the run: they go
+# first (in this order), beside the Molecule scenarios, and the short tests fill
+# the time the scenarios still need after them.
+SANDBOX_CHAIN = (
+    "orchestrate/test_orchestrate_sandbox.py",
+    "test_backup_cli.py",
+    "test_sandbox_provision.py",
+)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Await the Molecule results last: every other test runs while they work."""
-    scenarios = [i for i in items if getattr(i, "originalname", "") == "test_molecule_scenario"]
-    others = [i for i in items if getattr(i, "originalname", "") != "test_molecule_scenario"]
-    items[:] = others + scenarios
+    """The sandbox chain first, the Molecule results last, everything else between."""
+
+    def rank(item: pytest.Item) -> int:
+        if getattr(item, "originalname", "") == "test_molecule_scenario":
+            return len(SANDBOX_CHAIN) + 1
+        path = item.path.as_posix()
+        for n, name in enumerate(SANDBOX_CHAIN):
+            if path.endswith("tests/integration/" + name):
+                return n
+        return len(SANDBOX_CHAIN)
+
+    items.sort(key=rank)  # stable: file order holds within each rank
 
 
 @pytest.fixture(scope="session", autouse=True)
