@@ -128,12 +128,15 @@ def test_server_sigkill_under_load_loses_no_acknowledged_enqueue(
         storage_args = ["--db", str(tmp_path / "q.db"), "--durable"]
     port = free_port()
     target = f"127.0.0.1:{port}"
+    # Daemon threads, stopped in `finally`: a failed assertion never leaves a
+    # worker reconnecting to a dead server and keeping pytest from exiting.
+    stop = threading.Event()
+    second_stop = threading.Event()
     try:
         client = serve(procs, tmp_path, port, storage_args, RELAXED)
         runs: Counter[str] = Counter()
         runs_lock = threading.Lock()
         acknowledged: set[str] = set()
-        stop = threading.Event()
 
         def handler(job: Job) -> bytes:
             with runs_lock:
@@ -157,8 +160,8 @@ def test_server_sigkill_under_load_loses_no_acknowledged_enqueue(
 
         worker = Worker(QueueClient(target, timeout=2.0), {"work": handler}, slots=8)
         threads = [
-            threading.Thread(target=worker.run, args=(stop,)),
-            threading.Thread(target=produce),
+            threading.Thread(target=worker.run, args=(stop,), daemon=True),
+            threading.Thread(target=produce, daemon=True),
         ]
         for t in threads:
             t.start()
@@ -179,9 +182,8 @@ def test_server_sigkill_under_load_loses_no_acknowledged_enqueue(
         stop.set()
         threads[0].join(timeout=30)
         assert not threads[0].is_alive()
-        second_stop = threading.Event()
         second = Worker(QueueClient(target, timeout=2.0), {"work": handler}, slots=8)
-        threads.append(threading.Thread(target=second.run, args=(second_stop,)))
+        threads.append(threading.Thread(target=second.run, args=(second_stop,), daemon=True))
         threads[-1].start()
 
         def settled() -> bool:
@@ -200,6 +202,8 @@ def test_server_sigkill_under_load_loses_no_acknowledged_enqueue(
         assert duplicates <= in_flight, f"{duplicates} duplicates, {in_flight} in flight"
         client.close()
     finally:
+        stop.set()
+        second_stop.set()
         if redis is not None:
             redis.stop()
 

@@ -66,7 +66,8 @@ def test_setting_cancelled_kills_the_running_playbook(
     cancelled = threading.Event()
     results: list[PlaybookResult] = []
     thread = threading.Thread(
-        target=lambda: results.append(run_long(long_playbook, tmp_path / "run", cancelled))
+        target=lambda: results.append(run_long(long_playbook, tmp_path / "run", cancelled)),
+        daemon=True,
     )
     thread.start()
     wait_for(sleeping, timeout=60, step=0.2)
