@@ -202,5 +202,7 @@ class QueueClient:
             raise StaleAttempt(f"task {task_id}: extend rejected")
         return float(reply.lease_until)
 
-    def heartbeat(self, worker_id: str) -> int:
-        return int(self._call("Heartbeat", pb.HeartbeatRequest(worker_id=worker_id)).leases)
+    def heartbeat(self, worker_id: str, attempt_ids: Sequence[str] = ()) -> int:
+        """Keep the worker alive and extend the leases of the attempts it holds."""
+        request = pb.HeartbeatRequest(worker_id=worker_id, attempt_ids=list(attempt_ids))
+        return int(self._call("Heartbeat", request).leases)

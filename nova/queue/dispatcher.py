@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from nova.queue.config import ServerConfig
 from nova.queue.convert import claim_to_pb
+from nova.queue.model import attempt_prefix
 from nova.queue.proto import queue_pb2 as pb
 from nova.queue.storage.base import Storage
 
@@ -194,14 +195,13 @@ class Dispatcher:
             hungry = [(s, s.free) for s in self._sessions.values() if s.free > 0]
         filled = False
         for session, free in hungry:
-            attempts = [uuid.uuid4().hex for _ in range(free)]
             claims = self.storage.claim(
                 session.worker_id,
                 session.skills,
                 free,
                 now=self.clock(),
                 lease_seconds=self.config.lease_seconds,
-                attempt_ids=attempts,
+                attempt_prefix=attempt_prefix(),
             )
             if not claims:
                 continue

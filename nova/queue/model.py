@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import os
 from dataclasses import dataclass, field
 
 
@@ -92,3 +93,17 @@ def skillset_key(skills: tuple[str, ...] | frozenset[str] | list[str]) -> str:
 
 def skillset_of(key: str) -> frozenset[str]:
     return frozenset(key.split(",")) if key else frozenset()
+
+
+def attempt_prefix() -> str:
+    """Fresh random hex for one claim; its attempts are the prefix plus their index.
+
+    One random draw per claim, not per task: the dispatcher offers a stream
+    all its free slots (often hundreds) while a claim usually finds a few.
+    """
+    return os.urandom(14).hex()
+
+
+def attempt_id(prefix: str, index: int) -> str:
+    """The id of the `index`th (0-based) task of a claim; the Redis script builds the same."""
+    return f"{prefix}{index:04x}"

@@ -6,7 +6,6 @@ import functools
 import logging
 import queue
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -15,7 +14,7 @@ from nova.queue.config import ServerConfig
 from nova.queue.convert import claim_to_pb, spec_fields, task_to_pb
 from nova.queue.dispatcher import Dispatcher
 from nova.queue.limits import PRINTABLE_RE, InvalidRequest, check_batch, check_skills
-from nova.queue.model import Settle, State
+from nova.queue.model import Settle, State, attempt_prefix
 from nova.queue.proto import queue_pb2 as pb
 from nova.queue.storage.base import QueueFull, Storage
 
@@ -242,7 +241,7 @@ class QueueService:
             request.max_tasks,
             now=self.clock(),
             lease_seconds=self.config.lease_seconds,
-            attempt_ids=[uuid.uuid4().hex for _ in range(request.max_tasks)],
+            attempt_prefix=attempt_prefix(),
         )
         return pb.DequeueResponse(deliveries=[claim_to_pb(c) for c in claims])
 
@@ -292,7 +291,13 @@ class QueueService:
 
     def Heartbeat(self, request: pb.HeartbeatRequest, context: Any, identity: str) -> Any:
         worker_id = _worker_id(request.worker_id)
+        limit = self.config.limits.max_batch
+        if len(request.attempt_ids) > limit:
+            raise InvalidRequest("attempt_ids", f"at most {limit} per heartbeat")
+        for i, attempt in enumerate(request.attempt_ids):
+            if not attempt or len(attempt) > 64 or not attempt.isalnum():
+                raise InvalidRequest(f"attempt_ids[{i}]", "must be an attempt id")
         self.dispatcher.seen(worker_id)
         lease_until = self.clock() + self.config.lease_seconds
-        held = self.storage.heartbeat(worker_id, lease_until=lease_until)
+        held = self.storage.heartbeat(worker_id, request.attempt_ids, lease_until=lease_until)
         return pb.HeartbeatResponse(leases=held, lease_until=lease_until)

@@ -72,6 +72,8 @@ class Worker:
         self.worker_id = worker_id or default_worker_id()
         self.heartbeat_interval = 5.0
         self.completed = 0
+        # Attempt id -> job, from delivery until the task is settled (acked,
+        # nacked or given up): these are the leases heartbeats extend.
         self._jobs: dict[str, Job] = {}
         self._jobs_lock = threading.Lock()
         self._acks: queue.SimpleQueue[tuple[str, str, bytes]] = queue.SimpleQueue()
@@ -146,18 +148,21 @@ class Worker:
             if handler is None:
                 raise Fatal(f"no handler for task type {task.type}")
             result = handler(job) or b""
-            if job.cancelled.is_set():
-                return
-            self._acks.put((task.id, claim.attempt_id, result))
+            if not job.cancelled.is_set():
+                self._acks.put((task.id, claim.attempt_id, result))
+                return  # held until the ack lands, so its lease outlives a server restart
         except Retry as exc:
             self._nack(task.id, claim.attempt_id, str(exc), delay=exc.delay)
         except Fatal as exc:
             self._nack(task.id, claim.attempt_id, str(exc), fatal=True)
         except Exception as exc:
             self._nack(task.id, claim.attempt_id, f"{type(exc).__name__}: {exc}")
-        finally:
-            with self._jobs_lock:
-                self._jobs.pop(claim.attempt_id, None)
+        self._release([claim.attempt_id])
+
+    def _release(self, attempt_ids: Sequence[str]) -> None:
+        with self._jobs_lock:
+            for attempt in attempt_ids:
+                self._jobs.pop(attempt, None)
 
     def _nack(self, task_id: str, attempt_id: str, error: str, *, delay: float = 0.0,
               fatal: bool = False) -> None:  # fmt: skip
@@ -185,13 +190,14 @@ class Worker:
         try:
             statuses = self.client.ack_many(items)
         except Exception as exc:
-            # Keep them: the server may be restarting, and heartbeats would
-            # otherwise keep leases alive for work that is already done.
+            # Keep them: the server may be restarting. Heartbeats go on
+            # extending their leases until the ack lands.
             log.warning("ack of %d tasks failed, will retry: %s", len(items), _brief(exc))
             for item in items:
                 self._acks.put(item)
             time.sleep(0.2)
             return
+        self._release([attempt for _, attempt, _ in items])
         self.completed += sum(s is Settle.OK for s in statuses)
         for (task_id, _, _), status in zip(items, statuses, strict=True):
             if status is not Settle.OK:
@@ -200,8 +206,10 @@ class Worker:
     def _heartbeats(self, stop: threading.Event) -> None:
         self._welcomed.wait()
         while not stop.wait(self.heartbeat_interval):
+            with self._jobs_lock:
+                held = list(self._jobs)
             try:
-                self.client.heartbeat(self.worker_id)
+                self.client.heartbeat(self.worker_id, held)
             except Exception as exc:
                 log.warning("heartbeat failed: %s", _brief(exc))
 

@@ -47,9 +47,9 @@ class Storage(abc.ABC):
         *,
         now: float,
         lease_seconds: float,
-        attempt_ids: Sequence[str],
+        attempt_prefix: str,
     ) -> list[Claim]:
-        """Lease up to `limit` due tasks; `attempt_ids` has at least `limit` fresh ids."""
+        """Lease up to `limit` due tasks; the i-th gets attempt_id(attempt_prefix, i)."""
 
     @abc.abstractmethod
     def ack(
@@ -72,8 +72,8 @@ class Storage(abc.ABC):
     def extend(self, task_id: str, attempt_id: str, *, lease_until: float) -> Settle: ...
 
     @abc.abstractmethod
-    def heartbeat(self, worker_id: str, *, lease_until: float) -> int:
-        """Extend every lease the worker holds; returns how many."""
+    def heartbeat(self, worker_id: str, attempt_ids: Sequence[str], *, lease_until: float) -> int:
+        """Extend the worker's leases held under these attempts; returns how many."""
 
     @abc.abstractmethod
     def expire_leases(self, *, now: float) -> list[str]:

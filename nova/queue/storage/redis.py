@@ -121,7 +121,7 @@ class RedisStorage(Storage):
         *,
         now: float,
         lease_seconds: float,
-        attempt_ids: Sequence[str],
+        attempt_prefix: str,
     ) -> list[Claim]:
         if limit <= 0:
             return []
@@ -134,7 +134,7 @@ class RedisStorage(Storage):
             repr(lease_until),
             repr(max(self.worker_ttl, lease_seconds * WORKER_KEY_LEASES)),
             skillset_key(skills),
-            *attempt_ids[:limit],
+            attempt_prefix,
         )
         claims = [_task(row) for row in rows]
         return [Claim(task, task.attempt_id, lease_until) for task in claims]
@@ -162,8 +162,12 @@ class RedisStorage(Storage):
     def extend(self, task_id: str, attempt_id: str, *, lease_until: float) -> Settle:
         return _settle(self._run("EXTEND", task_id, attempt_id, repr(lease_until)))
 
-    def heartbeat(self, worker_id: str, *, lease_until: float) -> int:
-        return int(self._run("HEARTBEAT", worker_id, repr(lease_until), repr(self.worker_ttl)))
+    def heartbeat(self, worker_id: str, attempt_ids: Sequence[str], *, lease_until: float) -> int:
+        return int(
+            self._run(
+                "HEARTBEAT", worker_id, repr(lease_until), repr(self.worker_ttl), *attempt_ids
+            )
+        )
 
     def expire_leases(self, *, now: float) -> list[str]:
         return [_text(i) for i in self._run("EXPIRE", repr(now))]

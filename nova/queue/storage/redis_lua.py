@@ -161,7 +161,8 @@ end
 local out = {}
 for i, id in ipairs(ids) do
   redis.call('HINCRBY', tkey(id), 'attempts', 1)
-  redis.call('HSET', tkey(id), 'state', 'leased', 'attempt_id', ARGV[7 + i],
+  local attempt = ARGV[8] .. string.format('%04x', i - 1)
+  redis.call('HSET', tkey(id), 'state', 'leased', 'attempt_id', attempt,
     'worker_id', worker, 'lease_until', lease_until, 'updated_at', now)
   redis.call('ZADD', P .. 'leases', lease_until, id)
   redis.call('SADD', P .. 'w:' .. worker, id)
@@ -227,13 +228,15 @@ HEARTBEAT = (
     PRELUDE
     + """
 local worker, lease_until, worker_ttl = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local held = {}
+for i = 5, #ARGV do held[ARGV[i]] = true end
 local wkey = P .. 'w:' .. worker
 local n = 0
 for _, id in ipairs(redis.call('SMEMBERS', wkey)) do
-  local h = redis.call('HMGET', tkey(id), 'state', 'worker_id', 'lease_until')
+  local h = redis.call('HMGET', tkey(id), 'state', 'worker_id', 'lease_until', 'attempt_id')
   if h[1] == 'leased' and h[2] == worker then
-    n = n + 1
-    if lease_until > tonumber(h[3]) then
+    if held[h[4]] then n = n + 1 end
+    if held[h[4]] and lease_until > tonumber(h[3]) then
       redis.call('HSET', tkey(id), 'lease_until', lease_until)
       redis.call('ZADD', P .. 'leases', lease_until, id)
     end

@@ -29,6 +29,7 @@ from nova.queue.model import (
     Settle,
     State,
     Task,
+    attempt_id,
     skillset_key,
     skillset_of,
 )
@@ -212,7 +213,7 @@ class SqliteStorage(Storage):
         *,
         now: float,
         lease_seconds: float,
-        attempt_ids: Sequence[str],
+        attempt_prefix: str,
     ) -> list[Claim]:
         if limit <= 0:
             return []
@@ -235,7 +236,10 @@ class SqliteStorage(Storage):
             db.executemany(
                 "UPDATE tasks SET state = 'leased', attempts = attempts + 1, attempt_id = ?,"
                 " worker_id = ?, lease_until = ?, updated_at = ? WHERE seq = ?",
-                [(attempt_ids[i], worker_id, lease_until, now, seq) for i, seq in enumerate(seqs)],
+                [
+                    (attempt_id(attempt_prefix, i), worker_id, lease_until, now, seq)
+                    for i, seq in enumerate(seqs)
+                ],
             )
             rows = db.execute(
                 f"SELECT {COLUMNS} FROM tasks WHERE seq IN ({','.join('?' * len(seqs))})"
@@ -302,14 +306,22 @@ class SqliteStorage(Storage):
                 )
         return status
 
-    def heartbeat(self, worker_id: str, *, lease_until: float) -> int:
+    def heartbeat(self, worker_id: str, attempt_ids: Sequence[str], *, lease_until: float) -> int:
+        held = set(attempt_ids)
         with self._write() as db:
-            cursor = db.execute(
-                "UPDATE tasks SET lease_until = MAX(lease_until, ?)"
-                " WHERE state = 'leased' AND worker_id = ?",
-                (lease_until, worker_id),
+            seqs = [
+                (lease_until, seq)
+                for seq, attempt in db.execute(
+                    "SELECT seq, attempt_id FROM tasks WHERE state = 'leased' AND worker_id = ?",
+                    (worker_id,),
+                )
+                if attempt in held
+            ]
+            db.executemany(
+                "UPDATE tasks SET lease_until = MAX(lease_until, ?) WHERE seq = ?",
+                seqs,
             )
-            return cursor.rowcount
+        return len(seqs)
 
     def expire_leases(self, *, now: float) -> list[str]:
         with self._write() as db:

@@ -202,6 +202,45 @@ def test_heartbeating_worker_keeps_a_long_task(make_server: Any) -> None:
         thread.join(timeout=10)
 
 
+def test_lease_the_worker_never_received_runs_out_while_it_heartbeats(make_server: Any) -> None:
+    """A claim made under the worker's id that never reached it (as when the
+    server dies between claiming and delivering) is redelivered, even though
+    the worker keeps heartbeating under that id."""
+    _, client = make_server(lease_seconds=0.5, heartbeat_interval=0.1, heartbeat_timeout=0.4)
+    gate = threading.Event()
+    runs: list[tuple[str, str]] = []
+
+    def handler(job: Job) -> bytes:
+        runs.append((job.task.type, job.attempt_id))
+        if job.task.type == "hold":
+            gate.wait(10)
+        return b""
+
+    worker = Worker(client, {"hold": handler, "t": handler}, slots=1, worker_id="steady")
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        (hold,) = client.enqueue_many([Spec("hold")])
+        wait_for(lambda: len(runs) == 1, timeout=5)  # its one slot is busy from now on
+        (task,) = client.enqueue_many([Spec("t")])
+        (lost,) = client.dequeue("steady", max_tasks=1)  # claimed for it, never delivered
+        assert lost.task.id == task.task_id
+        time.sleep(1.5)  # three leases' worth of heartbeats
+        lost_now = client.get(task.task_id)
+        assert lost_now.state.value == "queued" and lost_now.error == "lease expired"
+        assert client.get(hold.task_id).state.value == "leased"  # the held one was kept
+        gate.set()
+        wait_for(lambda: client.get(task.task_id).state.value == "succeeded", timeout=5)
+        assert [r for r in runs if r[0] == "t"] != [("t", lost.attempt_id)]
+        assert len(runs) == 2 and client.get(task.task_id).attempts == 2
+        assert client.get(hold.task_id).attempts == 1
+    finally:
+        gate.set()
+        stop.set()
+        thread.join(timeout=10)
+
+
 def test_stats_and_health(make_server: Any) -> None:
     from grpc_health.v1 import health_pb2, health_pb2_grpc
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
-from nova.queue.model import NewTask, Settle, State
+from nova.queue.model import NewTask, Settle, State, attempt_prefix
 from nova.queue.storage.base import QueueFull, Storage
 
 pytestmark = pytest.mark.integration
@@ -16,10 +14,6 @@ LEASE = 30.0
 TTL = 3600.0
 
 
-def ids(n: int) -> list[str]:
-    return [uuid.uuid4().hex for _ in range(n)]
-
-
 def put(store: Storage, *tasks: NewTask, now: float = NOW, max_depth: int = 10_000) -> list[str]:
     results = store.enqueue(list(tasks), now=now, dedup_window=60.0, max_depth=max_depth)
     return [r.task_id for r in results]
@@ -27,7 +21,9 @@ def put(store: Storage, *tasks: NewTask, now: float = NOW, max_depth: int = 10_0
 
 def take(store: Storage, n: int = 10, skills: frozenset[str] = frozenset(), **kw: float):  # type: ignore[no-untyped-def]
     now = kw.get("now", NOW)
-    return store.claim("w1", skills, n, now=now, lease_seconds=LEASE, attempt_ids=ids(n))
+    return store.claim(
+        "w1", skills, n, now=now, lease_seconds=LEASE, attempt_prefix=attempt_prefix()
+    )
 
 
 def test_enqueue_then_get_round_trips_every_field(storage: Storage) -> None:
@@ -76,6 +72,16 @@ def test_claim_orders_by_priority_then_arrival(storage: Storage) -> None:
     )  # fmt: skip
     claimed = [c.task.id for c in take(storage, 10)]
     assert claimed == [high1, high2, mid, low]
+
+
+def test_each_claimed_task_gets_its_own_attempt_id_from_the_prefix(storage: Storage) -> None:
+    put(storage, *[NewTask("t", priority=p) for p in (1, 9, 5)])
+    claims = storage.claim("w1", frozenset(), 10, now=NOW, lease_seconds=LEASE,
+                           attempt_prefix="p" * 28)  # fmt: skip
+    assert [c.attempt_id for c in claims] == ["p" * 28 + f"{i:04x}" for i in range(3)]
+    for claim in claims:
+        stored = storage.get(claim.task.id)
+        assert stored is not None and stored.attempt_id == claim.attempt_id
 
 
 def test_claim_only_hands_out_tasks_whose_skills_the_worker_has(storage: Storage) -> None:
@@ -134,11 +140,22 @@ def test_late_ack_after_lease_expiry_cannot_complete_the_redelivered_task(
     assert task is not None and task.state is State.LEASED and task.attempt_id == new.attempt_id
 
 
+def test_heartbeat_extends_only_the_attempts_the_worker_names(storage: Storage) -> None:
+    """A lease the worker does not know it holds (a lost delivery) runs out."""
+    put(storage, NewTask("t"), NewTask("t"))
+    first, second = take(storage)
+    assert storage.heartbeat("w1", [first.attempt_id, "unknown"], lease_until=NOW + 100) == 1
+    assert storage.heartbeat("w1", [], lease_until=NOW + 100) == 0
+    assert storage.expire_leases(now=NOW + LEASE + 1) == [second.task.id]
+    assert storage.expire_leases(now=NOW + 101) == [first.task.id]
+
+
 def test_heartbeat_and_extend_push_the_lease_out(storage: Storage) -> None:
     a, b = put(storage, NewTask("t"), NewTask("t"))
     claims = take(storage)
-    assert storage.heartbeat("w1", lease_until=NOW + 100) == 2
-    assert storage.heartbeat("someone-else", lease_until=NOW + 100) == 0
+    held = [c.attempt_id for c in claims]
+    assert storage.heartbeat("w1", held, lease_until=NOW + 100) == 2
+    assert storage.heartbeat("someone-else", held, lease_until=NOW + 100) == 0
     assert storage.extend(a, claims[0].attempt_id, lease_until=NOW + 200) is Settle.OK
     assert storage.expire_leases(now=NOW + 99) == []
     assert storage.expire_leases(now=NOW + 101) == [b]
@@ -174,12 +191,13 @@ def test_expired_lease_on_last_attempt_goes_dead_and_replay_revives_it(storage: 
 
 def test_release_worker_returns_only_its_tasks(storage: Storage) -> None:
     mine, theirs = put(storage, NewTask("t"), NewTask("t"))
-    storage.claim("w1", frozenset(), 1, now=NOW, lease_seconds=LEASE, attempt_ids=ids(1))
-    storage.claim("w2", frozenset(), 1, now=NOW, lease_seconds=LEASE, attempt_ids=ids(1))
+    for worker in ("w1", "w2"):
+        storage.claim(worker, frozenset(), 1, now=NOW, lease_seconds=LEASE,
+                      attempt_prefix=attempt_prefix())  # fmt: skip
     assert storage.release_worker("w1", now=NOW + 1) == [mine]
     assert storage.counts(now=NOW + 1)["leased"] == 1
     (again,) = storage.claim("w3", frozenset(), 5, now=NOW + 2, lease_seconds=LEASE,
-                             attempt_ids=ids(5))  # fmt: skip
+                             attempt_prefix=attempt_prefix())  # fmt: skip
     assert again.task.id == mine
     assert theirs != mine
 
