@@ -220,6 +220,7 @@ def test_sqlite_file_shared_by_two_processes_never_double_claims(tmp_path: Path)
         "                attempt_prefix=uuid.uuid4().hex[:28])\n"
         "    if not c: break\n"
         "    got += [x.task.id for x in c]\n"
+        "    time.sleep(0.002)  # the work, during which the other process claims\n"
         "print('\\n'.join(got))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
