@@ -32,7 +32,7 @@ ACK_BATCH = 500
 # How long the first completion waits for others to share its ack round
 # trip. Each ack is a unary call that costs the server more CPU than the
 # task it settles, so under load this is most of the server's work.
-ACK_LINGER = float(os.environ.get("NOVA_ACK_LINGER", "0.005"))
+ACK_LINGER = 0.005
 
 
 @dataclass
@@ -68,12 +68,14 @@ class Worker:
         skills: Sequence[str] = (),
         slots: int = 4,
         worker_id: str | None = None,
+        ack_linger: float = ACK_LINGER,
     ) -> None:
         self.client = client
         self.handlers = dict(handlers)
         self.skills = list(skills)
         self.slots = slots
         self.worker_id = worker_id or default_worker_id()
+        self.ack_linger = ack_linger
         self.heartbeat_interval = 5.0
         self.completed = 0
         # Attempt id -> job, from delivery until the task is settled (acked,
@@ -179,7 +181,7 @@ class Worker:
 
     def _acker(self, stop: threading.Event) -> None:
         while not stop.is_set():
-            self._flush_acks(wait=0.2, linger=ACK_LINGER)
+            self._flush_acks(wait=0.2, linger=self.ack_linger)
 
     def _flush_acks(self, wait: float = 0.0, linger: float = 0.0) -> None:
         items: list[tuple[str, str, bytes]] = []
