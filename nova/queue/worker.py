@@ -35,11 +35,27 @@ ACK_BATCH = 500
 ACK_LINGER = 0.005
 
 
+_EVENTS = threading.Lock()
+
+
 @dataclass
 class Job:
     task: Task
     attempt_id: str
-    cancelled: threading.Event = field(default_factory=threading.Event)
+    _cancelled: threading.Event | None = field(default=None, repr=False)
+
+    @property
+    def cancelled(self) -> threading.Event:
+        """Set when the task is cancelled or its lease lost; made on first use,
+        since most jobs never look and an Event costs more than a no-op task."""
+        if self._cancelled is None:
+            with _EVENTS:
+                if self._cancelled is None:
+                    self._cancelled = threading.Event()
+        return self._cancelled
+
+    def is_cancelled(self) -> bool:
+        return self._cancelled is not None and self._cancelled.is_set()
 
 
 class Retry(Exception):
@@ -154,7 +170,7 @@ class Worker:
             if handler is None:
                 raise Fatal(f"no handler for task type {task.type}")
             result = handler(job) or b""
-            if not job.cancelled.is_set():
+            if not job.is_cancelled():
                 self._acks.put((task.id, claim.attempt_id, result))
                 return  # held until the ack lands, so its lease outlives a server restart
         except Retry as exc:

@@ -146,6 +146,13 @@ class SqliteStorage(Storage):
             for statement in SCHEMA.split(";"):
                 if statement.strip():
                     db.execute(statement)
+        # Reads (get, list, stats, the next due time) take their own
+        # connection: a WAL reader sees the last commit without waiting for
+        # the writer, and counting a large table never holds up a claim.
+        self._read_lock = threading.Lock()
+        self._reader = sqlite3.connect(
+            path, isolation_level=None, check_same_thread=False, timeout=busy_timeout
+        )
         self._checkpointer.start()
 
     def _checkpoint_loop(self) -> None:
@@ -178,8 +185,8 @@ class SqliteStorage(Storage):
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            yield self._db
+        with self._read_lock:
+            yield self._reader
 
     def enqueue(
         self, tasks: Sequence[NewTask], *, now: float, dedup_window: float, max_depth: int
@@ -457,5 +464,7 @@ class SqliteStorage(Storage):
     def close(self) -> None:
         self._stopping.set()
         self._checkpointer.join(timeout=5)
+        with self._read_lock:
+            self._reader.close()
         with self._lock:
             self._db.close()
