@@ -73,7 +73,27 @@ CREATE TABLE IF NOT EXISTS dedup (
     expires_at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS skillsets (key TEXT PRIMARY KEY);
+-- Tasks per state, kept by triggers: depth is checked on every enqueue, and
+-- COUNT(*) would walk every queued row each time.
+CREATE TABLE IF NOT EXISTS state_counts (state TEXT PRIMARY KEY, n INTEGER NOT NULL);
 """
+
+# Statements with their own semicolons, so not part of SCHEMA's split.
+TRIGGERS = (
+    """CREATE TRIGGER IF NOT EXISTS tasks_count_insert AFTER INSERT ON tasks BEGIN
+    INSERT INTO state_counts (state, n) VALUES (NEW.state, 1)
+        ON CONFLICT (state) DO UPDATE SET n = n + 1;
+END""",
+    """CREATE TRIGGER IF NOT EXISTS tasks_count_update AFTER UPDATE OF state ON tasks
+WHEN NEW.state != OLD.state BEGIN
+    UPDATE state_counts SET n = n - 1 WHERE state = OLD.state;
+    INSERT INTO state_counts (state, n) VALUES (NEW.state, 1)
+        ON CONFLICT (state) DO UPDATE SET n = n + 1;
+END""",
+    """CREATE TRIGGER IF NOT EXISTS tasks_count_delete AFTER DELETE ON tasks BEGIN
+    UPDATE state_counts SET n = n - 1 WHERE state = OLD.state;
+END""",
+)
 
 CHECKPOINT_INTERVAL = 0.25  # seconds
 RESET_PAGES = 4_000  # about 16 MB of WAL
@@ -87,7 +107,7 @@ COLUMNS = (
 
 # A lease that runs out counts as a failed attempt: spent budgets go dead.
 REQUEUE = """
-UPDATE tasks SET
+UPDATE tasks INDEXED BY {index} SET
     state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END,
     not_before = :now, attempt_id = '', worker_id = '', lease_until = 0,
     updated_at = :now, error = :error
@@ -146,6 +166,14 @@ class SqliteStorage(Storage):
             for statement in SCHEMA.split(";"):
                 if statement.strip():
                     db.execute(statement)
+            if not db.execute("SELECT 1 FROM state_counts LIMIT 1").fetchone():
+                # A file from before the counts were kept (or a new one).
+                db.execute(
+                    "INSERT INTO state_counts (state, n)"
+                    " SELECT state, COUNT(*) FROM tasks GROUP BY state"
+                )
+            for trigger in TRIGGERS:
+                db.execute(trigger)
         # Reads (get, list, stats, the next due time) take their own
         # connection: a WAL reader sees the last commit without waiting for
         # the writer, and counting a large table never holds up a claim.
@@ -213,7 +241,8 @@ class SqliteStorage(Storage):
                 results.append(Enqueued(task_id, duplicate=False))
             if fresh:
                 depth = db.execute(
-                    "SELECT COUNT(*) FROM tasks WHERE state IN ('queued', 'leased')"
+                    "SELECT COALESCE(SUM(n), 0) FROM state_counts"
+                    " WHERE state IN ('queued', 'leased')"
                 ).fetchone()[0]
                 if depth + len(fresh) > max_depth:
                     raise QueueFull(depth, max_depth)
@@ -266,7 +295,12 @@ class SqliteStorage(Storage):
             matching = [k for k in known if skillset_of(k) <= skills]
             if not matching:
                 return []
-            query = "SELECT seq FROM tasks WHERE state = 'queued' AND not_before <= ?"
+            # The planner, without statistics, would rather walk tasks_state
+            # and sort every queued row; the ready index is already in order.
+            query = (
+                "SELECT seq FROM tasks INDEXED BY tasks_ready"
+                " WHERE state = 'queued' AND not_before <= ?"
+            )
             params: list[Any] = [now]
             if len(matching) < len(known):
                 query += f" AND skillset IN ({','.join('?' * len(matching))})"
@@ -355,7 +389,8 @@ class SqliteStorage(Storage):
             seqs = [
                 (lease_until, seq)
                 for seq, attempt in db.execute(
-                    "SELECT seq, attempt_id FROM tasks WHERE state = 'leased' AND worker_id = ?",
+                    "SELECT seq, attempt_id FROM tasks INDEXED BY tasks_worker"
+                    " WHERE state = 'leased' AND worker_id = ?",
                     (worker_id,),
                 )
                 if attempt in held
@@ -369,7 +404,7 @@ class SqliteStorage(Storage):
     def expire_leases(self, *, now: float) -> list[str]:
         with self._write() as db:
             rows = db.execute(
-                REQUEUE.format(where="lease_until <= :now"),
+                REQUEUE.format(index="tasks_leases", where="lease_until <= :now"),
                 {"now": now, "error": "lease expired"},
             ).fetchall()
         return [row[0] for row in rows]
@@ -377,7 +412,7 @@ class SqliteStorage(Storage):
     def release_worker(self, worker_id: str, *, now: float) -> list[str]:
         with self._write() as db:
             rows = db.execute(
-                REQUEUE.format(where="worker_id = :worker"),
+                REQUEUE.format(index="tasks_worker", where="worker_id = :worker"),
                 {"now": now, "error": "worker stopped heartbeating", "worker": worker_id},
             ).fetchall()
         return [row[0] for row in rows]
@@ -434,21 +469,26 @@ class SqliteStorage(Storage):
         return [_task(row) for row in rows]
 
     def counts(self, *, now: float) -> dict[str, int]:
+        counts = {s.value: 0 for s in State}
         with self._read() as db:
-            counts = {s.value: 0 for s in State}
-            counts["delayed"] = 0
-            for state, n in db.execute("SELECT state, COUNT(*) FROM tasks GROUP BY state"):
-                counts[state] = n
-            counts["delayed"] = db.execute(
-                "SELECT COUNT(*) FROM tasks WHERE state = 'queued' AND not_before > ?", (now,)
-            ).fetchone()[0]
+            db.execute("BEGIN")  # one snapshot for both reads
+            try:
+                counts.update(db.execute("SELECT state, n FROM state_counts").fetchall())
+                counts["delayed"] = db.execute(
+                    "SELECT COUNT(*) FROM tasks INDEXED BY tasks_due"
+                    " WHERE state = 'queued' AND not_before > ?",
+                    (now,),
+                ).fetchone()[0]
+            finally:
+                db.execute("COMMIT")
         counts[State.QUEUED.value] -= counts["delayed"]
         return counts
 
     def next_due(self, *, now: float) -> float | None:
         with self._read() as db:
             row = db.execute(
-                "SELECT MIN(not_before) FROM tasks WHERE state = 'queued' AND not_before > ?",
+                "SELECT MIN(not_before) FROM tasks INDEXED BY tasks_due"
+                " WHERE state = 'queued' AND not_before > ?",
                 (now,),
             ).fetchone()
         return float(row[0]) if row and row[0] is not None else None
