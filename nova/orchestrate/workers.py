@@ -7,15 +7,13 @@ period for running tasks to finish, then KILL, so no orphan is left behind.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
-import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+
+from nova.agents.process import Child
 
 # (agent, skills, queue address, slots) -> argv of the worker process
 WorkerCommand = Callable[[str, Sequence[str], str, int], list[str]]
@@ -48,17 +46,16 @@ class HandlerWorkers:
 class WorkerProcess:
     agent: str
     argv: list[str]
-    process: subprocess.Popen[bytes]
+    child: Child
     log_path: Path
-    log: IO[bytes]
 
     @property
     def pid(self) -> int:
-        return self.process.pid
+        return self.child.pgid
 
     def exit_reason(self) -> str | None:
         """Why the worker can no longer take tasks, or None while it runs."""
-        rc = self.process.poll()
+        rc = self.child.poll()
         if rc is None:
             return None
         return f"the {self.agent} worker exited with status {rc}: {self._log_tail()}"
@@ -80,21 +77,11 @@ class WorkerPool:
 
     def start(self, agent: str, skills: Sequence[str], slots: int) -> WorkerProcess:
         argv = self.command(agent, skills, self.server, slots)
-        self.log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         log_path = self.log_dir / f"worker-{agent}.log"
-        log = log_path.open("ab")
         env = dict(os.environ)
         # ansible-runner finds ansible-playbook on PATH: put this environment first.
         env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-        process = subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,
-        )
-        worker = WorkerProcess(agent, argv, process, log_path, log)
+        worker = WorkerProcess(agent, argv, Child(argv, env, log_path), log_path)
         self.workers[agent] = worker
         return worker
 
@@ -105,39 +92,14 @@ class WorkerPool:
         return worker.exit_reason()
 
     def pids(self) -> dict[str, int]:
-        return {agent: w.pid for agent, w in self.workers.items() if w.process.poll() is None}
+        return {agent: w.pid for agent, w in self.workers.items() if w.child.poll() is None}
 
     def stop(self, agent: str, grace: float = 10.0) -> None:
+        """TERM, a second TERM halfway through `grace`, then KILL (agents.process.Child)."""
         worker = self.workers.pop(agent, None)
         if worker is not None:
-            _terminate(worker, grace)
+            worker.child.stop(grace)
 
     def stop_all(self, grace: float = 10.0) -> None:
         for agent in list(self.workers):
             self.stop(agent, grace)
-
-
-def _terminate(worker: WorkerProcess, grace: float) -> None:
-    try:
-        if worker.process.poll() is None:
-            _signal_group(worker.pid, signal.SIGTERM)
-            try:
-                worker.process.wait(timeout=grace / 2)
-            except subprocess.TimeoutExpired:
-                # The second TERM makes the worker give up its running jobs
-                # and end their playbooks, which a KILL of its group misses.
-                _signal_group(worker.pid, signal.SIGTERM)
-                try:
-                    worker.process.wait(timeout=grace / 2)
-                except subprocess.TimeoutExpired:
-                    _signal_group(worker.pid, signal.SIGKILL)
-                    worker.process.wait(timeout=10)
-        # The worker may have left children of its own (ansible) in the group.
-        _signal_group(worker.pid, signal.SIGKILL)
-    finally:
-        worker.log.close()
-
-
-def _signal_group(pgid: int, sig: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, sig)
