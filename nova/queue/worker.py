@@ -233,7 +233,11 @@ class Worker:
             with self._jobs_lock:
                 held = list(self._jobs)
             try:
-                self.client.heartbeat(self.worker_id, held)
+                # After a server restart a worker can hold more than its slots
+                # (new deliveries beside acks still owed), so send in batches
+                # the server accepts.
+                for start in range(0, max(len(held), 1), ACK_BATCH):
+                    self.client.heartbeat(self.worker_id, held[start : start + ACK_BATCH])
             except Exception as exc:
                 log.warning("heartbeat failed: %s", _brief(exc))
 

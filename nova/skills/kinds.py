@@ -246,6 +246,9 @@ class CommandRun:
             proc = subprocess.Popen(
                 argv,
                 cwd=project_root(),
+                # Commands (Molecule, Ansible) never read the worker's stdin,
+                # and Ansible refuses to start if it is non-blocking.
+                stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env=_command_env(ansible_env()),

@@ -56,6 +56,9 @@ class MoleculeRuns:
         if code != 0 and TOOL_CHECK_FAILED in log.read_text(encoding="utf-8", errors="replace"):
             # Molecule's own probe of the ansible-playbook binary failed before
             # any role ran; that says nothing of the role, so try once more.
+            # (Seen when scenarios shared the test run's stdin and something
+            # had made it non-blocking, which Ansible refuses; each scenario
+            # now gets its own /dev/null.)
             log.rename(log.with_suffix(".first-attempt.log"))
             code = self._attempt(scenario, env, log)
         return ScenarioResult(scenario, code, log)
@@ -66,7 +69,10 @@ class MoleculeRuns:
             try:
                 return subprocess.run(
                     ["molecule", "test", "-s", scenario],
-                    cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                    # A private, blocking stdin: Ansible refuses to start on
+                    # a non-blocking one, and a shared one can be made so.
+                    cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out,
+                    stderr=subprocess.STDOUT,
                     timeout=TIMEOUT, check=False,
                 ).returncode  # fmt: skip
             except subprocess.TimeoutExpired:

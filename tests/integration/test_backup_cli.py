@@ -88,6 +88,7 @@ def backed_env(
         ["ansible-playbook", "-i", "inventories/sandbox", str(playbook)],
         cwd=ROOT,
         env=env,
+        stdin=subprocess.DEVNULL,  # Ansible will not start on a non-blocking one
         capture_output=True,
         text=True,
         timeout=900,

@@ -118,6 +118,7 @@ def test_plain_ansible_playbook_works_from_the_clone(sandbox_env: dict[str, str]
         ["ansible-playbook", "-i", "inventories/sandbox", "playbooks/site.yml"],
         cwd=root,
         env=env,
+        stdin=subprocess.DEVNULL,  # Ansible will not start on a non-blocking one
         capture_output=True,
         text=True,
         check=False,
