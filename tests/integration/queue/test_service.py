@@ -68,6 +68,12 @@ def test_invalid_requests_name_the_field_and_the_server_keeps_serving(make_serve
     with pytest.raises(grpc.RpcError) as info:
         client.list_tasks("bogus")
     assert info.value.details().startswith("state: ")
+    for held, field in ((["ok1", "not an id"], "attempt_ids[1]"), (["a"] * 1001, "attempt_ids")):
+        with pytest.raises(grpc.RpcError) as info:
+            client.heartbeat("w1", held)
+        assert info.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+        assert info.value.details().startswith(field + ": ")
+    assert client.heartbeat("w1", ["ok1"]) == 0  # well formed, holds nothing
     assert client.enqueue(Spec("ok")).task_id
 
 
