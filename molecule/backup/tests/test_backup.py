@@ -110,4 +110,6 @@ def test_repository_lives_on_the_repository_host(host, repo):
     assert repo.file(f"{REPOSITORY}/config").exists
     assert repo.file(REPOSITORY).user == "restic"
     assert repo.file("/var/backups/restic").mode == 0o700
+    # an sshd hardened to AllowGroups ssh-users (the ssh_hardening role) admits it
+    assert "ssh-users" in repo.user("restic").groups
     assert not host.file(REPOSITORY).exists
