@@ -38,17 +38,11 @@ CONVERGE = """\
 
 
 def backup_cli(env: dict[str, str], *args: str, timeout: float = 900) -> tuple[int, Any, str]:
-    """`nova backup ...` as a child process; registered here if the CLI does not list it yet."""
-    code = (
-        "import sys\n"
-        "from nova.cli import COMMANDS, main\n"
-        "COMMANDS.setdefault('backup', ('nova.cli.backup:backup', 'Backups with restic.'))\n"
-        "main(sys.argv[1:])\n"
-    )
+    """`nova backup ...` as a child process: exit code, parsed JSON output (if any), stderr."""
     full_env = {**os.environ, **env}
     full_env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + full_env["PATH"]
     proc = subprocess.run(
-        [sys.executable, "-c", code, "backup", *args],
+        [sys.executable, "-m", "nova", "backup", *args],
         capture_output=True,
         text=True,
         env=full_env,

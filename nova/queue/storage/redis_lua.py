@@ -235,10 +235,12 @@ local n = 0
 for _, id in ipairs(redis.call('SMEMBERS', wkey)) do
   local h = redis.call('HMGET', tkey(id), 'state', 'worker_id', 'lease_until', 'attempt_id')
   if h[1] == 'leased' and h[2] == worker then
-    if held[h[4]] then n = n + 1 end
-    if held[h[4]] and lease_until > tonumber(h[3]) then
-      redis.call('HSET', tkey(id), 'lease_until', lease_until)
-      redis.call('ZADD', P .. 'leases', lease_until, id)
+    if held[h[4]] then
+      n = n + 1
+      if lease_until > tonumber(h[3]) then
+        redis.call('HSET', tkey(id), 'lease_until', lease_until)
+        redis.call('ZADD', P .. 'leases', lease_until, id)
+      end
     end
   else
     redis.call('SREM', wkey, id)
