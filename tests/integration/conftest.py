@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -78,19 +77,6 @@ def molecule_runs(
         runs.close()
 
 
-# The sandbox tests are the longest chain of the run (see SANDBOX_CHAIN); their
-# nodes get four times a Molecule container's CPU weight, so the chain is not
-# left to run alone at the end while the Molecule scenarios fill the rest.
-SANDBOX_CPU_SHARES = 4096
-
-
-def prioritise(container: str) -> None:
-    subprocess.run(
-        ["docker", "update", "--cpu-shares", str(SANDBOX_CPU_SHARES), container],
-        check=True, capture_output=True,
-    )  # fmt: skip
-
-
 @pytest.fixture(scope="session")
 def sandbox_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """NOVA_HOME and sandbox name of a 2-node sandbox, removed at the end."""
@@ -102,8 +88,7 @@ def sandbox_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
-        for node in nodes.up(2):
-            prioritise(node.container)
+        nodes.up(2)
         yield env
     finally:
         nodes.down()

@@ -19,7 +19,6 @@ SCENARIOS = sorted(p.parent.name for p in (ROOT / "molecule").glob("*/molecule.y
 # The longest scenarios start first, so the whole set finishes soonest.
 LONGEST_FIRST = ["wireguard", "openvpn", "backup", "container_runtime", "firewall", "nova_agent"]
 TIMEOUT = 2400.0
-NICENESS = 10
 # What Molecule says when `ansible-playbook --version` fails under it.
 TOOL_CHECK_FAILED = "is not available. Please ensure that it is installed."
 
@@ -69,10 +68,7 @@ class MoleculeRuns:
         with open(log, "w", encoding="utf-8") as out:
             try:
                 return subprocess.run(
-                    # Niced: the sandbox tests in the foreground are the longest
-                    # chain of the run, and each Molecule controller would
-                    # otherwise take as much CPU as that chain's.
-                    ["nice", "-n", str(NICENESS), "molecule", "test", "-s", scenario],
+                    ["molecule", "test", "-s", scenario],
                     # A private, blocking stdin: Ansible refuses to start on
                     # a non-blocking one, and a shared one can be made so.
                     cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out,
