@@ -6,7 +6,7 @@ worker's dispatch stream and heartbeats keep gRPC threads working. With
 gRPC's fork handlers on, about one child in seventy aborted before exec
 (SIGABRT after "epoll_wait error: Bad file descriptor"), and the skill
 failed with no output. The child process here has a clean environment, as
-`nova worker` does, so only what importing the queue sets can protect it.
+`nova worker` does, so only what importing Nova sets can protect it.
 """
 
 from __future__ import annotations
