@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 NODES ?= 2
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: bootstrap demo test lint unit integration molecule collection bench clean
+.PHONY: bootstrap demo test lint image unit collection bench clean
 
 bootstrap:
 	bash scripts/bootstrap.sh
@@ -15,8 +15,13 @@ demo: bootstrap
 	$(BIN)/nova provision --inventory sandbox --phase foundation
 
 ## Every check and test: lint, unit, integration (containers, Redis) and Molecule.
-test: bootstrap lint
+## The sandbox image (debootstrap: mostly waiting on the mirror) builds while lint runs.
+test: bootstrap
+	$(MAKE) --no-print-directory -j2 lint image
 	bash scripts/run-tests.sh
+
+image:
+	$(BIN)/nova sandbox image
 
 lint:
 	$(BIN)/ruff check nova tests bench

@@ -38,18 +38,33 @@ SANDBOX_CHAIN = (
 )
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+# scripts/run-tests.sh runs a full suite as two sessions side by side, so the
+# short tests do not wait for the sandbox chain to end: NOVA_TEST_PART=long
+# selects the chain and the Molecule scenarios, NOVA_TEST_PART=short the rest.
+TEST_PARTS = ("long", "short")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The sandbox chain first, the Molecule results last, everything else between."""
+    rest = len(SANDBOX_CHAIN)
 
     def rank(item: pytest.Item) -> int:
         if getattr(item, "originalname", "") == "test_molecule_scenario":
-            return len(SANDBOX_CHAIN) + 1
+            return rest + 1
         path = item.path.as_posix()
         for n, name in enumerate(SANDBOX_CHAIN):
             if path.endswith("tests/integration/" + name):
                 return n
-        return len(SANDBOX_CHAIN)
+        return rest
 
+    part = os.environ.get("NOVA_TEST_PART", "")
+    if part:
+        if part not in TEST_PARTS:
+            raise pytest.UsageError(f"NOVA_TEST_PART: {part!r} is not one of {TEST_PARTS}")
+        keep = [item for item in items if (rank(item) == rest) == (part == "short")]
+        kept = set(map(id, keep))
+        config.hook.pytest_deselected(items=[item for item in items if id(item) not in kept])
+        items[:] = keep
     items.sort(key=rank)  # stable: file order holds within each rank
 
 
