@@ -18,7 +18,7 @@ from nova.sandbox.docker import ensure_daemon, image_label, import_rootfs
 
 IMAGE = "nova/sandbox:bookworm"
 # Raised whenever the recipe below changes, so an older local image is rebuilt.
-REVISION = "2"
+REVISION = "3"
 REVISION_LABEL = "org.nova.sandbox.revision"
 SUITE = "bookworm"
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
@@ -61,6 +61,12 @@ path-exclude=/usr/share/locale/*
 path-include=/usr/share/locale/locale.alias
 """
 DEBCONF_SELECTIONS = "man-db man-db/auto-update boolean false\n"
+# systemd empties /tmp at boot ("D /tmp" in /usr/lib/tmpfiles.d/tmp.conf, a file
+# meant to be overridden). A container starts from the image with an empty /tmp
+# anyway, so in one the wipe cleans nothing and only races with Ansible's first
+# module, whose payload lives in /tmp while it runs (seen right after a Molecule
+# create: "No such file or directory: /tmp/ansible_..._payload.zip").
+TMP_TMPFILES = "d /tmp 1777 root root -\n#q /var/tmp 1777 root root 30d\n"
 
 
 def configured_mirror(sources: Path = Path("/etc/apt")) -> str:
@@ -130,6 +136,8 @@ def _prepare(rootfs: Path) -> None:
         if not link.exists():
             link.symlink_to("/dev/null")
     (rootfs / "etc/dpkg/dpkg.cfg.d/nova-sandbox").write_text(DPKG_SETTINGS, encoding="utf-8")
+    (rootfs / "etc/tmpfiles.d").mkdir(parents=True, exist_ok=True)
+    (rootfs / "etc/tmpfiles.d/tmp.conf").write_text(TMP_TMPFILES, encoding="utf-8")
     subprocess.run(
         ["chroot", str(rootfs), "debconf-set-selections"],
         input=DEBCONF_SELECTIONS,
