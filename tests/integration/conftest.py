@@ -29,10 +29,9 @@ def docker_daemon() -> None:
 
 # The tests that build on one shared sandbox, longest path of the run: they go
 # first (in this order), beside the Molecule scenarios, and the short tests fill
-# the time the scenarios still need after them. (The orchestration test on the
-# sandbox needs only fresh nodes, so it runs with the short tests and, in a
-# full run, on a sandbox of their own session.)
+# the time the scenarios still need after them.
 SANDBOX_CHAIN = (
+    "orchestrate/test_orchestrate_sandbox.py",
     "test_sandbox_provision.py",
     # After provisioning, the backup role's packages are on both nodes already.
     "test_backup_cli.py",
