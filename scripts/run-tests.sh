@@ -39,6 +39,8 @@ fi
 base=$(mktemp -d "${TMPDIR:-/tmp}/nova-tests.XXXXXX")
 NOVA_TEST_PART=short "${PYTEST[@]}" --basetemp="$base/short" >"$base/short.log" 2>&1 &
 short_pid=$!
+# Interrupted (Ctrl-C, a CI time-out): the short session must not run on alone.
+trap 'kill "$short_pid" 2>/dev/null; exit 130' INT TERM
 NOVA_TEST_PART=long "${PYTEST[@]}" --basetemp="$base/long" 2>&1 | tee "$base/long.log"
 long_rc=${PIPESTATUS[0]}
 wait "$short_pid"
