@@ -75,3 +75,10 @@ def test_check_mode_left_no_upstream_repository_behind(host):
         assert not host.package(package).is_installed
     assert "nvidia" not in host.file(DAEMON_JSON).content_string
     assert not host.file("/etc/ansible/facts.d/nova.fact").exists
+
+
+def test_repositories_no_longer_wanted_are_removed_and_others_kept(host):
+    # prepare.yml left these as an earlier run with helm turned on would have
+    assert not host.file("/etc/apt/sources.list.d/nova-helm.sources").exists
+    assert not host.file("/etc/apt/keyrings/nova-helm.asc").exists
+    assert host.file("/etc/apt/sources.list.d/local-helm.sources").exists
