@@ -28,8 +28,8 @@ def docker_daemon() -> None:
 
 
 # The tests that build on one shared sandbox, longest path of the run: they go
-# first (in this order), beside the Molecule scenarios, and the short tests fill
-# the time the scenarios still need after them.
+# first (in this order), beside the Molecule scenarios. In a full run the other
+# tests run at the same time, in a session of their own (see TEST_PARTS).
 SANDBOX_CHAIN = (
     "orchestrate/test_orchestrate_sandbox.py",
     "test_sandbox_provision.py",

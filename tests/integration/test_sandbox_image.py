@@ -24,6 +24,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.docker]
 def booting_container(docker_daemon: None) -> Iterator[str]:
     build_image()
     name = f"nova-image-test-{os.getpid()}"
+    # A Molecule platform's flags (molecule/*/molecule.yml), whose first task
+    # met the race; nodes.RUN_FLAGS adds what sandbox nodes need besides.
     docker(
         "run", "--detach", "--name", name, "--cap-add", "SYS_ADMIN",
         "--tmpfs", "/run", "--tmpfs", "/run/lock",
