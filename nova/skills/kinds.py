@@ -32,6 +32,12 @@ from nova.skills.request import SkillRequest
 
 PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)\}")
 ROLE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+# Skills run side by side on one host, and a skill that timed out may leave an
+# install running there: apt waits for dpkg's lock as in the foundation phase
+# (playbooks/foundation.yml) instead of failing after its own 60 seconds.
+APT_LOCK_WAIT = {
+    "ansible.builtin.apt": {"lock_timeout": "{{ nova_apt_lock_timeout | default(600) }}"}
+}
 
 
 @dataclass
@@ -105,6 +111,7 @@ class RoleRun:
             "become": self.become,
             "gather_facts": self.gather_facts,
             "roles": [{"role": self.role}],
+            "module_defaults": APT_LOCK_WAIT,
         }
         playbook.write_text(yaml.safe_dump([play], sort_keys=False), encoding="utf-8")
         result = run_playbook(
