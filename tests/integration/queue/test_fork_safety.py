@@ -54,8 +54,15 @@ CHILD = textwrap.dedent(
         if child.exitstatus != 0 or b"forked" not in out:
             failed.append((i, child.exitstatus, child.signalstatus, out[-200:]))
         print("forked", i + 1, flush=True)
+    # Stop the callers, then the server, before the interpreter exits: a call
+    # that reaches a live server during shutdown kills its polling thread
+    # ("cannot schedule new futures after shutdown") and exit then hangs.
     stop.set()
-    print("failed", failed)
+    for thread in threads:
+        thread.join()
+    client.close()
+    server.stop(grace=1.0)
+    print("failed", failed, flush=True)
     """
 )
 
@@ -76,7 +83,9 @@ def test_children_forked_beside_busy_grpc_threads_all_reach_exec(tmp_path: Path)
         )
     except subprocess.TimeoutExpired as exc:
         out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else exc.stdout or ""
+        err = exc.stderr.decode() if isinstance(exc.stderr, bytes) else exc.stderr or ""
         done = sum(line.startswith("forked") for line in out.splitlines())
-        pytest.fail(f"forking hung after {done} of 250 children")
+        where = "stopping the server" if done == 250 else "forking"
+        pytest.fail(f"{where} hung after {done} of 250 children; stderr:\n{err[-3000:]}")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.splitlines()[-1] == "failed []", proc.stdout[-2000:]
