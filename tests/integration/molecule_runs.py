@@ -20,10 +20,12 @@ SCENARIOS = sorted(p.parent.name for p in (ROOT / "molecule").glob("*/molecule.y
 LONGEST_FIRST = ["wireguard", "openvpn", "backup", "container_runtime", "firewall", "nova_agent"]
 TIMEOUT = 2400.0
 # The sandbox chain is the run's longest path and the machine is CPU-bound for
-# all of it, so Molecule's own processes (molecule, ansible-playbook and its
-# forks) yield to the chain's. What they run inside their containers is not
-# affected: `docker exec` does not pass its niceness on.
+# all of it, so Molecule yields to the chain: its own processes (molecule,
+# ansible-playbook and its forks) run niced, and its containers get a quarter
+# of the sandbox nodes' CPU weight (what runs in a container does not inherit
+# the niceness of `docker exec`).
 NICENESS = int(os.environ.get("NOVA_MOLECULE_NICE", "10"))
+CPU_SHARES = os.environ.get("NOVA_MOLECULE_CPU_SHARES", "256")
 # What Molecule says when `ansible-playbook --version` fails under it.
 TOOL_CHECK_FAILED = "is not available. Please ensure that it is installed."
 
@@ -54,6 +56,7 @@ class MoleculeRuns:
         env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
         env["ANSIBLE_FORCE_COLOR"] = "0"
         env["PY_COLORS"] = "0"
+        env["NOVA_MOLECULE_CPU_SHARES"] = CPU_SHARES  # read by molecule/resources/create.yml
         # Each task's time and a summary per playbook, for finding the slow steps.
         env["ANSIBLE_CALLBACKS_ENABLED"] = "ansible.posix.profile_tasks"
         log = self.log_dir / f"molecule-{scenario}.log"
