@@ -4,8 +4,9 @@
 #
 # With no arguments, two pytest sessions run side by side: the long part (the
 # sandbox chain, with the Molecule scenarios in the background,
-# NOVA_MOLECULE_PARALLEL at a time, default 4, niced) and the short part (unit tests
-# and the other integration tests; see tests/integration/conftest.py). The
+# NOVA_MOLECULE_PARALLEL at a time, default 4, niced and at a lower CPU weight:
+# see tests/integration/molecule_runs.py) and the short part (unit tests and
+# the other integration tests; see tests/integration/conftest.py). The
 # short part would otherwise wait for the chain, and run on a machine the
 # chain no longer keeps busy. With arguments, one session runs what they name.
 set -uo pipefail

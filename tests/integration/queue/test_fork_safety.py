@@ -85,7 +85,7 @@ def test_children_forked_beside_busy_grpc_threads_all_reach_exec(tmp_path: Path)
         out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else exc.stdout or ""
         err = exc.stderr.decode() if isinstance(exc.stderr, bytes) else exc.stderr or ""
         done = sum(line.startswith("forked") for line in out.splitlines())
-        where = "stopping the server" if done == 250 else "forking"
-        pytest.fail(f"{where} hung after {done} of 250 children; stderr:\n{err[-3000:]}")
+        where = "shutting down after the forks" if done == 250 else "forking"
+        pytest.fail(f"hung while {where} ({done} of 250 forked); stderr:\n{err[-3000:]}")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.splitlines()[-1] == "failed []", proc.stdout[-2000:]
