@@ -24,7 +24,7 @@ TIMEOUT = 2400.0
 # ansible-playbook and its forks) run niced, and its containers get a quarter
 # of the sandbox nodes' CPU weight (what runs in a container does not inherit
 # the niceness of `docker exec`). Unprioritised, the chain ended minutes after
-# the scenarios with the machine part idle; now it ends first, and the
+# the scenarios with the machine partly idle; now it ends first, and the
 # scenarios, four at a time, keep both cores busy to the end.
 NICENESS = int(os.environ.get("NOVA_MOLECULE_NICE", "10"))
 CPU_SHARES = os.environ.get("NOVA_MOLECULE_CPU_SHARES", "256")
