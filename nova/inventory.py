@@ -22,7 +22,7 @@ from nova.paths import nova_home, project_root
 from nova.runner import ansible_env
 from nova.yamlfile import load_yaml
 
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 GROUP_KEYS = {"hosts", "vars", "children"}
 YAML_SUFFIXES = {".yml", ".yaml", ".json"}
 VARS_DIRS = {"group_vars", "host_vars"}

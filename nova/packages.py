@@ -25,7 +25,7 @@ from nova.paths import ensure_home, project_root
 from nova.runner import EventSink, PlaybookResult, run_playbook
 
 # Debian policy: lowercase letters, digits, + - . ; at least two characters.
-PACKAGE_NAME = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")
+PACKAGE_NAME = re.compile(r"^[a-z0-9][a-z0-9+.-]+\Z")
 OS_RELEASE = Path("/etc/os-release")
 ROLE_VARS = Path("roles/base_packages/vars")
 PLAYBOOK = Path("playbooks/control-node.yml")

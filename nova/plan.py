@@ -18,7 +18,7 @@ from nova.paths import project_root
 from nova.yamlfile import load_yaml
 
 API_VERSION = "nova/v1"
-NAME_RE = re.compile(r"^[a-z][a-z0-9-]*$")
+NAME_RE = re.compile(r"^[a-z][a-z0-9-]*\Z")
 PHASE_KEYS = {"name", "description", "agents", "playbook", "depends_on"}
 
 

@@ -22,7 +22,7 @@ from nova.provision import new_run_id
 from nova.runner import PlaybookResult, TaskResult, run_playbook
 
 JOBS = ("run", "snapshots", "verify", "restore")
-SNAPSHOT_RE = re.compile(r"^([0-9a-f]{8,64}|latest)$")
+SNAPSHOT_RE = re.compile(r"^([0-9a-f]{8,64}|latest)\Z")
 
 
 @dataclass

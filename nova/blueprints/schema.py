@@ -30,7 +30,7 @@ from nova.skills.registry import SKILLS
 from nova.yamlfile import load_yaml
 
 API_VERSIONS = ("nova/v1",)
-NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
+NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,62}\Z")
 ROLES = (
     "planner",
     "coder",
@@ -44,7 +44,7 @@ ROLES = (
     "observer",
 )
 PROGRAMS = ("ansible-playbook", "ansible-lint", "molecule", "nova")
-MEMORY_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*(Ki|Mi|Gi|Ti|K|M|G|T)?$")
+MEMORY_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*(Ki|Mi|Gi|Ti|K|M|G|T)?\Z")
 UNITS = {
     None: 1,
     "K": 10**3,

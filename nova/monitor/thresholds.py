@@ -47,9 +47,9 @@ THRESHOLD_KEYS = {
     "description",
 }
 WEBHOOK_KEYS = {"url", "timeout", "retries", "token_env"}
-NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-DURATION = re.compile(r"^(\d+)\s*([smhdw]?)$")
+NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}\Z")
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
+DURATION = re.compile(r"^(\d+)\s*([smhdw]?)\Z")
 UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 

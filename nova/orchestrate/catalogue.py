@@ -20,9 +20,9 @@ from nova.plan import Plan, load_plan
 from nova.yamlfile import load_yaml
 
 API_VERSION = "nova/v1"
-ID_RE = re.compile(r"^[a-z][a-z0-9-]{0,63}$")
+ID_RE = re.compile(r"^[a-z][a-z0-9-]{0,63}\Z")
 # The queue's charset for task types and skills.
-SKILL_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+SKILL_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}\Z")
 TASK_KEYS = {"id", "title", "agent", "phase", "skill", "description", "depends_on"}
 REQUIRED = ("id", "title", "agent", "phase", "skill")
 

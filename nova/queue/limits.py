@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 from nova.queue.model import NewTask
 
-TYPE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$")
-SKILL_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
-METADATA_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+TYPE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}\Z")
+SKILL_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}\Z")
+METADATA_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}\Z")
 # Printable text without control characters: metadata ends up in logs and tables.
-PRINTABLE_RE = re.compile(r"^[^\x00-\x1f\x7f]*$")
+PRINTABLE_RE = re.compile(r"^[^\x00-\x1f\x7f]*\Z")
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from nova.skills import NotRunnable
 from nova.skills.request import SkillRequest
 
 PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)\}")
-ROLE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+ROLE_RE = re.compile(r"^[a-z][a-z0-9_]*\Z")
 # Skills run side by side on one host, and a skill that timed out may leave an
 # install running there: apt waits for dpkg's lock as in the foundation phase
 # (playbooks/foundation.yml) instead of failing after its own 60 seconds.

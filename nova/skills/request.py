@@ -10,7 +10,7 @@ from typing import Any
 from nova.errors import InputError
 
 KNOWN_KEYS = {"inventory", "limit", "check", "task", "args"}
-ARG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:/@+=,-]{0,199}$")
+ARG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:/@+=,-]{0,199}\Z")
 
 
 @dataclass(frozen=True)

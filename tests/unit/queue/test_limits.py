@@ -52,6 +52,11 @@ def test_valid_spec_gets_defaults_and_sorted_skills() -> None:
     [
         ({"type": ""}, "tasks[2].type"),
         ({"type": "has space"}, "tasks[2].type"),
+        # A pattern anchored with `$` would let a trailing newline through.
+        ({"type": "build.image\n"}, "tasks[2].type"),
+        ({"skills": ["gpu\n"]}, "tasks[2].skills[0]"),
+        ({"metadata": {"owner\n": "x"}}, "tasks[2].metadata['owner\\n']"),
+        ({"metadata": {"owner": "x\n"}}, "tasks[2].metadata['owner']"),
         ({"payload": b"x" * 65}, "tasks[2].payload"),
         ({"priority": 10}, "tasks[2].priority"),
         ({"not_before": NOW + 400 * 86400}, "tasks[2].not_before"),
