@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Install what Nova needs on a fresh Debian machine (as root), then the
 # Python environment in .venv. Safe to run again: it skips what is there.
+# With --venv-only, the Python environment alone: all that `make check` and
+# `make integration` need besides Debian's redis-server and restic, and it
+# needs no root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+VENV_ONLY=false
+[[ ${1:-} == --venv-only ]] && VENV_ONLY=true
 
 APT_PACKAGES=(docker.io debootstrap openssh-client redis-server restic rsync python3-venv git make)
 VENV=${NOVA_VENV:-.venv}
 
 missing=()
+$VENV_ONLY && APT_PACKAGES=()
 for pkg in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
 done
@@ -22,13 +28,11 @@ if ((${#missing[@]})); then
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Redis from Debian's package is started by the tests themselves on free ports;
-# the distribution's own service is not needed.
-if command -v systemctl >/dev/null && systemctl is-active --quiet redis-server 2>/dev/null; then
-    systemctl stop redis-server || true
-fi
+# Redis from Debian's package is started by the tests themselves, on free
+# loopback ports with folders of their own; a redis-server service that the
+# package may have started is left as it is.
 
-if ! docker info >/dev/null 2>&1; then
+if ! $VENV_ONLY && ! docker info >/dev/null 2>&1; then
     echo "bootstrap: starting dockerd"
     mkdir -p /var/log/nova
     nohup dockerd >/var/log/nova/dockerd.log 2>&1 &

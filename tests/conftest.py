@@ -1,4 +1,10 @@
-"""Fixtures shared by every test: an isolated NOVA_HOME and the `nova` command."""
+"""Fixtures shared by every tier: an isolated NOVA_HOME, the `nova` command, Docker.
+
+The tiers are folders: unit/ (a plain `pytest` runs only this one), integration/
+(real Redis, gRPC, restic and processes, no containers), molecule/ (every role's
+scenario) and e2e/ (the sandbox). `make check`, `make integration`, `make
+molecule` and `make e2e` run them; `make test` runs them all.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from nova.sandbox.docker import daemon_running
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,3 +49,30 @@ def run_nova(
 @pytest.fixture
 def nova() -> Iterator[object]:
     yield run_nova
+
+
+def require_docker() -> None:
+    """Docker is part of the container tiers' platform: `make molecule` and `make e2e` start it."""
+    if not daemon_running():
+        if os.environ.get("CI"):
+            pytest.fail("no Docker daemon in CI; scripts/bootstrap.sh should have started one")
+        pytest.skip("no Docker daemon (run scripts/bootstrap.sh as root)")
+
+
+@pytest.fixture(scope="session")
+def docker_daemon() -> None:
+    require_docker()
+
+
+TIERS = ("unit", "integration", "molecule", "e2e")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each test carries its tier's marker, from its folder: `-m integration` works too."""
+    tests_dir = ROOT / "tests"
+    for item in items:
+        parts = (
+            item.path.relative_to(tests_dir).parts if item.path.is_relative_to(tests_dir) else ()
+        )
+        if parts and parts[0] in TIERS:
+            item.add_marker(parts[0])

@@ -18,8 +18,9 @@ def report() -> None:
 
 
 @report.command()
-@click.option("--junit", "junit_path", type=_IN_FILE, required=True,
-              help="JUnit XML, e.g. from pytest --junitxml.")  # fmt: skip
+@click.option("--junit", "junit_paths", type=_IN_FILE, required=True, multiple=True,
+              help="JUnit XML, e.g. from pytest --junitxml; repeat it for several "
+                   "files (one per test tier).")  # fmt: skip
 @click.option("--molecule", "molecule_dir", default=None,
               type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="Folder of captured `molecule test` output, one run per file.")  # fmt: skip
@@ -27,15 +28,18 @@ def report() -> None:
               default=None, help="Write the Markdown summary to FILE.")  # fmt: skip
 @OUTPUT_OPTION
 def tests(
-    junit_path: Path, molecule_dir: Path | None, export_path: Path | None, output: str
+    junit_paths: tuple[Path, ...],
+    molecule_dir: Path | None,
+    export_path: Path | None,
+    output: str,
 ) -> int:
-    """A QA summary of test results; exits 1 when anything failed."""
-    from nova.qa.junit import read_junit
+    """A QA summary of test results; exits 1 when anything failed or nothing ran."""
+    from nova.qa.junit import read_junit_files
     from nova.qa.molecule import read_molecule_dir
     from nova.qa.report import QaSummary, render_qa, write_qa
 
     summary = QaSummary(
-        read_junit(junit_path), read_molecule_dir(molecule_dir) if molecule_dir else []
+        read_junit_files(junit_paths), read_molecule_dir(molecule_dir) if molecule_dir else []
     )
     if export_path is not None:
         write_qa(summary, export_path)

@@ -2,12 +2,14 @@
 
 Both layouts are accepted: a `<testsuites>` root holding suites, or a single
 `<testsuite>` root. A test case is failed, errored or skipped when it holds
-that child element, and passed otherwise.
+that child element, and passed otherwise. Several files (one per test tier,
+say) read into one result that keeps each suite's name, file and time.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,12 +32,30 @@ class Case:
         return f"{self.classname}::{self.name}" if self.classname else self.name
 
 
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    source: Path
+    seconds: float  # the suite's own total, which includes setup outside cases
+    cases: tuple[Case, ...]
+
+    def count(self, outcome: str) -> int:
+        return sum(c.outcome == outcome for c in self.cases)
+
+
 @dataclass
 class JunitResults:
-    source: Path
-    cases: list[Case] = field(default_factory=list)
-    seconds: float = 0.0  # the suites' own total, which includes setup outside cases
+    sources: list[Path]
+    suites: list[Suite] = field(default_factory=list)
     timestamp: str | None = None
+
+    @property
+    def cases(self) -> list[Case]:
+        return [case for suite in self.suites for case in suite.cases]
+
+    @property
+    def seconds(self) -> float:
+        return sum(suite.seconds for suite in self.suites)
 
     def count(self, outcome: str) -> int:
         return sum(c.outcome == outcome for c in self.cases)
@@ -43,6 +63,16 @@ class JunitResults:
     @property
     def ok(self) -> bool:
         return not any(c.outcome in ("failed", "error") for c in self.cases)
+
+
+def read_junit_files(paths: Sequence[Path]) -> JunitResults:
+    """Every file's suites, in the order given."""
+    merged = JunitResults(list(paths))
+    for path in paths:
+        one = read_junit(path)
+        merged.suites.extend(one.suites)
+        merged.timestamp = merged.timestamp or one.timestamp
+    return merged
 
 
 def read_junit(path: Path) -> JunitResults:
@@ -58,17 +88,17 @@ def read_junit(path: Path) -> JunitResults:
         suites = [root]
     else:
         raise InputError(path, root.tag, "the root must be <testsuites> or <testsuite>")
-    results = JunitResults(path)
+    results = JunitResults([path])
     for index, suite in enumerate(suites):
         suite_name = suite.get("name", f"suite {index + 1}")
-        results.seconds += _seconds(path, f"testsuite[{index}].time", suite.get("time"))
         results.timestamp = results.timestamp or suite.get("timestamp")
+        cases: list[Case] = []
         for number, case in enumerate(suite.iter("testcase")):
             where = f"testsuite[{index}].testcase[{number}]"
             if not case.get("name"):
                 raise InputError(path, f"{where}.name", "is required")
             outcome, message = _outcome(case)
-            results.cases.append(
+            cases.append(
                 Case(
                     suite=suite_name,
                     classname=case.get("classname", ""),
@@ -78,6 +108,8 @@ def read_junit(path: Path) -> JunitResults:
                     message=message,
                 )
             )
+        seconds = _seconds(path, f"testsuite[{index}].time", suite.get("time"))
+        results.suites.append(Suite(suite_name, path, seconds, tuple(cases)))
     return results
 
 

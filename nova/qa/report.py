@@ -20,18 +20,37 @@ class QaSummary:
     scenarios: list[Scenario] = field(default_factory=list)
 
     @property
+    def verdict(self) -> str:
+        """pass, fail, or "no evidence" when no test case and no scenario ran."""
+        if not self.junit.cases and not self.scenarios:
+            return "no evidence"
+        if self.junit.ok and all(s.outcome == "passed" for s in self.scenarios):
+            return "pass"
+        return "fail"
+
+    @property
     def ok(self) -> bool:
-        return self.junit.ok and all(s.outcome == "passed" for s in self.scenarios)
+        return self.verdict == "pass"
 
     def to_dict(self) -> dict[str, Any]:
         cases = self.junit.cases
         return {
-            "verdict": "pass" if self.ok else "fail",
+            "verdict": self.verdict,
             "junit": {
-                "source": str(self.junit.source),
+                "sources": [str(p) for p in self.junit.sources],
                 "timestamp": self.junit.timestamp,
                 "seconds": round(self.junit.seconds, 2),
                 "total": len(cases),
+                "suites": [
+                    {
+                        "name": s.name,
+                        "source": str(s.source),
+                        "seconds": round(s.seconds, 2),
+                        "total": len(s.cases),
+                        **{o: s.count(o) for o in OUTCOMES},
+                    }
+                    for s in self.junit.suites
+                ],
                 "counts": {o: self.junit.count(o) for o in OUTCOMES},
                 "modules": _modules(self.junit),
                 "problems": [

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-import pytest
 import yaml
 from agent_helpers import wait_for
 from click.testing import CliRunner
@@ -22,8 +21,6 @@ from nova.cli.agents import agents
 from nova.cli.worker import worker
 from nova.queue.client import QueueClient, Spec
 from nova.queue.model import State
-
-pytestmark = pytest.mark.integration
 
 
 def run(args: list[str]) -> Any:

@@ -22,8 +22,6 @@ from nova.agents.supervisor import (
     Supervisor,
 )
 
-pytestmark = pytest.mark.integration
-
 FAST = RestartPolicy("on-failure", Backoff(0.05, 2.0, 0.5, 0.0), StartLimit(50, 60), 60.0, 1.0)
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import multiprocessing
 from pathlib import Path
 
-import pytest
-
 from nova.audit.log import AuditLog
 from nova.audit.verify import verify
 
@@ -20,7 +18,6 @@ def _write(path: str, writer: int) -> None:
         log.append(f"writer-{writer}", "test.append", f"item-{n}", None, {"n": n})
 
 
-@pytest.mark.integration
 def test_concurrent_processes_keep_one_chain(tmp_path: Path) -> None:
     path = tmp_path / "audit.db"
     AuditLog(path).tail(1)

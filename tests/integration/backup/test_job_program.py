@@ -20,8 +20,6 @@ import pytest
 
 from nova.paths import project_root
 
-pytestmark = pytest.mark.integration
-
 PROGRAM = project_root() / "roles" / "backup" / "files" / "nova-backup.py"
 
 

@@ -12,8 +12,6 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.integration
-
 Cli = Callable[..., subprocess.CompletedProcess[str]]
 
 

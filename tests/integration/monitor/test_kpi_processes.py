@@ -5,11 +5,7 @@ from __future__ import annotations
 import multiprocessing
 from pathlib import Path
 
-import pytest
-
 from nova.kpi.store import Inc, KpiStore, Observe
-
-pytestmark = pytest.mark.integration
 
 WRITERS = 4
 EACH = 150

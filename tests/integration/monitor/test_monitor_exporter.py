@@ -19,8 +19,6 @@ from prometheus_client.parser import text_string_to_metric_families
 from nova.kpi import record_phase, record_run
 from nova.kpi.exporter import register_kpis, start_http_exporter
 
-pytestmark = pytest.mark.integration
-
 
 def scrape(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     with urllib.request.urlopen(url, timeout=5) as response:

@@ -6,14 +6,11 @@ import json
 import time
 from pathlib import Path
 
-import pytest
 from monitor_helpers import AlertReceiver, run_nova
 
 from nova.audit.log import AuditLog
 from nova.kpi import default_store, record_run
 from nova.monitor.webhook import post_json
-
-pytestmark = pytest.mark.integration
 
 THRESHOLDS = """
 webhook:

@@ -18,8 +18,6 @@ from nova.hub.store import Hub
 from nova.orchestrate.run import OrchestrateRequest, orchestrate
 from nova.orchestrate.store import OrchestrationStore
 
-pytestmark = pytest.mark.integration
-
 # Six independent tasks over two agents, each with its own worker process.
 WIDE = [
     *(task(f"orion-{i}", agent="orion", phase="model-operations") for i in range(3)),

@@ -20,8 +20,6 @@ from conftest import RedisServer, free_port, wait_for
 from nova.queue.client import QueueClient, Spec
 from nova.queue.worker import Job, Worker
 
-pytestmark = pytest.mark.integration
-
 ROOT = Path(__file__).resolve().parents[3]
 HEARTBEAT_TIMEOUT = 0.8
 

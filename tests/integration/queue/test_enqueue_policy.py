@@ -16,8 +16,6 @@ from nova.queue.policy import load_roles, policy_authorizer
 from nova.queue.server import QueueServer
 from nova.queue.storage.sqlite import SqliteStorage
 
-pytestmark = pytest.mark.integration
-
 TOKENS = {"ops": "ops-token-0123456789", "coder": "coder-token-0123456789",
           "stranger": "stranger-token-01234567"}  # fmt: skip
 

@@ -20,8 +20,6 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.integration]
-
 CHILD = textwrap.dedent(
     """
     import sys, threading

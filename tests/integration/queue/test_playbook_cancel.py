@@ -23,8 +23,6 @@ from nova.queue.client import Spec
 from nova.queue.worker import Job, Worker
 from nova.runner import PlaybookResult, run_playbook
 
-pytestmark = pytest.mark.integration
-
 # Seconds the playbook's task sleeps, unique to this test process: how its
 # `sleep` is found, and never mistaken for another run's.
 MARK = f"317.{os.getpid()}"

@@ -15,9 +15,6 @@ from nova.queue.model import Settle
 from nova.queue.proto import queue_pb2 as pb
 from nova.queue.worker import Job, Worker
 
-pytestmark = pytest.mark.integration
-
-
 QUIET = {"heartbeat_interval": 10.0, "heartbeat_timeout": 30.0}  # raw streams don't heartbeat
 
 

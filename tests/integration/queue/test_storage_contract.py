@@ -7,8 +7,6 @@ import pytest
 from nova.queue.model import NewTask, Settle, State, attempt_prefix
 from nova.queue.storage.base import QueueFull, Storage
 
-pytestmark = pytest.mark.integration
-
 NOW = 1_700_000_000.0
 LEASE = 30.0
 TTL = 3600.0

@@ -23,8 +23,6 @@ from nova.queue.config import ServerConfig
 from nova.queue.server import QueueServer, TlsFiles
 from nova.queue.storage.sqlite import SqliteStorage
 
-pytestmark = pytest.mark.integration
-
 TOKEN = "alice-token-0123456789"
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from nova.errors import InputError
-from nova.qa.junit import read_junit
+from nova.qa.junit import read_junit, read_junit_files
 from nova.qa.molecule import read_molecule_dir, read_molecule_output
 from nova.qa.report import QaSummary, render_qa
 
@@ -42,6 +43,8 @@ def junit_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The JUnit XML of a real pytest run over a small test module."""
     folder = tmp_path_factory.mktemp("sample")
     (folder / "test_sample.py").write_text(SAMPLE_TESTS)
+    # Its own rootdir, wherever the temporary folder is (even under this checkout).
+    (folder / "pytest.ini").write_text("[pytest]\n")
     xml = folder / "junit.xml"
     subprocess.run(
         [
@@ -140,3 +143,29 @@ def test_bad_input_is_one_line(tmp_path: Path) -> None:
     empty.mkdir()
     with pytest.raises(InputError, match=r"holds no \.log/\.txt/\.out files"):
         read_molecule_dir(empty)
+
+
+def test_one_summary_from_several_tiers(junit_file: Path, tmp_path: Path) -> None:
+    other = tmp_path / "integration.xml"
+    other.write_text(
+        '<testsuites><testsuite name="integration" time="41.5" timestamp="2026-12-03T10:00:00">'
+        '<testcase classname="tests.integration.test_q" name="test_claims" time="3.2"/>'
+        "</testsuite></testsuites>"
+    )
+    results = read_junit_files([junit_file, other])
+    assert [s.name for s in results.suites] == ["pytest", "integration"]
+    assert len(results.cases) == 5 and results.count("passed") == 2
+    assert results.seconds == pytest.approx(results.suites[0].seconds + 41.5)
+    text = render_qa(QaSummary(results))
+    assert "| integration | 1 | 1 | 0 | 0 | 0 | 41.5 |" in text
+    assert f"Sources `{junit_file}`, `{other}`" in text
+
+
+def test_no_test_case_is_no_evidence_not_a_pass(tmp_path: Path, nova: Any) -> None:
+    empty = tmp_path / "empty.xml"
+    empty.write_text('<testsuite name="unit" time="0.1"></testsuite>')
+    summary = QaSummary(read_junit(empty))
+    assert summary.verdict == "no evidence" and not summary.ok
+    assert render_qa(summary).startswith("# QA summary: NO EVIDENCE")
+    result = nova("report", "tests", "--junit", str(empty))
+    assert result.returncode == 1, result.stdout + result.stderr

@@ -13,13 +13,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from nova.cli import status as commands
 from nova.orchestrate.run import OrchestrateRequest, orchestrate
-
-pytestmark = [pytest.mark.integration, pytest.mark.docker]
 
 FOUNDATION = {
     "infrastructure-audit",

@@ -17,10 +17,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-pytestmark = [pytest.mark.integration, pytest.mark.docker]
-
 # A first run installs Docker and the base packages on both nodes while
 # the Molecule scenarios share the machine's two cores: about 10 minutes then.
 PROVISION_TIMEOUT = 1500

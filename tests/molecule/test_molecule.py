@@ -1,16 +1,14 @@
 """Every Molecule scenario, run for real against containers of the sandbox image.
 
 The scenarios are started in the background by the `molecule_runs` fixture
-(tests/integration/conftest.py) as soon as the integration tests begin; each
-test here waits for its own scenario's result.
+(tests/molecule/conftest.py) as soon as the session begins, NOVA_MOLECULE_PARALLEL
+at a time; each test here waits for its own scenario's result.
 """
 
 from __future__ import annotations
 
 import pytest
 from molecule_runs import SCENARIOS, MoleculeRuns
-
-pytestmark = [pytest.mark.integration, pytest.mark.docker]
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)

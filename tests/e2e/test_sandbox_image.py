@@ -17,8 +17,6 @@ import pytest
 from nova.sandbox.docker import docker
 from nova.sandbox.image import IMAGE, build_image
 
-pytestmark = [pytest.mark.integration, pytest.mark.docker]
-
 
 @pytest.fixture
 def booting_container(docker_daemon: None) -> Iterator[str]:

@@ -18,8 +18,6 @@ from typing import Any
 
 import pytest
 
-pytestmark = [pytest.mark.integration, pytest.mark.docker]
-
 ROOT = Path(__file__).resolve().parents[2]
 FULL_ID = re.compile(r"^[0-9a-f]{64}$")
 
