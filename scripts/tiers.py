@@ -49,6 +49,7 @@ LOG_TAIL = 120
 def env() -> dict[str, str]:
     out = dict(os.environ)
     out["PATH"] = f"{BIN}{os.pathsep}{out.get('PATH', '')}"
+    out["PYTHONUNBUFFERED"] = "1"  # progress as it happens, through the pipe
     return out
 
 

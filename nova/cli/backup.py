@@ -127,10 +127,14 @@ def self_cmd(repo: Path | None, password_file: Path | None, output: str) -> int:
         return EXIT_OK
     out = console()
     verb = "created and backed up to" if result.created else "backed up to"
-    out.print(f"[bold green]{result.home} {verb} {result.repository}[/]")
+    # soft_wrap: a path folded at the console's width cannot be copied back.
+    out.print(f"[bold green]{result.home} {verb} {result.repository}[/]", soft_wrap=True)
     out.print(f"snapshot {result.snapshot}: {result.files} files, {result.bytes_added} bytes new")
     out.print(f"databases copied consistently: {', '.join(result.databases) or 'none'}")
-    out.print(f"password file: {result.password_file} (keep a copy away from this machine)")
+    out.print(
+        f"password file: {result.password_file} (keep a copy away from this machine)",
+        soft_wrap=True,
+    )
     return EXIT_OK
 
 

@@ -69,7 +69,8 @@ class MoleculeRuns:
             # (Seen when scenarios shared the test run's stdin and something
             # had made it non-blocking, which Ansible refuses; each scenario
             # now gets its own /dev/null.)
-            log.rename(log.with_suffix(".first-attempt.log"))
+            # A suffix `nova report tests --molecule` does not read as a run.
+            log.rename(log.with_suffix(".first-attempt"))
             code = self._attempt(scenario, env, log)
         return ScenarioResult(scenario, code, log)
 
