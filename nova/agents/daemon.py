@@ -28,8 +28,8 @@ import psutil
 from nova.agents.process import ProcessId
 from nova.agents.restart import Backoff, RestartPolicy, StartLimit
 from nova.agents.supervisor import Limits, ProgramSpec, Supervisor
-from nova.errors import NovaError
-from nova.paths import nova_home
+from nova.core.errors import NovaError
+from nova.core.paths import nova_home
 
 
 def agents_dir() -> Path:

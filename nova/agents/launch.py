@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from nova.blueprints.catalogue import load
-from nova.blueprints.model import Blueprint
-from nova.errors import NovaError
+from nova.agents.blueprints.catalogue import load
+from nova.agents.blueprints.model import Blueprint
+from nova.core.errors import NovaError
 
 if TYPE_CHECKING:
     from nova.queue.worker import Handler
@@ -34,9 +34,9 @@ class WorkerPlan:
 
 def plan_worker(name: str, actor: str) -> WorkerPlan:
     """The skills, handlers and slots of a blueprint worker, once the policy allows it."""
+    from nova.agents.skills.registry import make_handler
     from nova.audit.log import AuditLog
     from nova.policy.gate import check_agent_launch
-    from nova.skills.registry import make_handler
 
     blueprint = load(name)
     decision = check_agent_launch(

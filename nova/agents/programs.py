@@ -6,8 +6,8 @@ import socket
 import sys
 from pathlib import Path
 
+from nova.agents.blueprints.model import Blueprint
 from nova.agents.supervisor import Limits, ProgramSpec
-from nova.blueprints.model import Blueprint
 
 
 def worker_program(blueprint: Blueprint, queue_args: list[str], log_dir: Path) -> ProgramSpec:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from nova.agents.supervisor import Program
-from nova.paths import state_db
+from nova.core.paths import state_db
 
 log = logging.getLogger(__name__)
 

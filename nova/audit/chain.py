@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from nova.policy.canonical import canonical_json
+from nova.core.canonical import canonical_json
 
 GENESIS = "0" * 64
 

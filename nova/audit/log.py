@@ -27,9 +27,9 @@ from nova.audit.signing import (
     public_key_of,
     sign,
 )
-from nova.errors import NovaError
-from nova.paths import ensure_home, nova_home
-from nova.policy.canonical import canonical_json
+from nova.core.canonical import canonical_json
+from nova.core.errors import NovaError
+from nova.core.paths import ensure_home, nova_home
 
 DEFAULT_CHECKPOINT_EVERY = 100
 

@@ -11,7 +11,7 @@ import base64
 import os
 from pathlib import Path
 
-from nova.errors import InputError
+from nova.core.errors import InputError
 
 KEY_FILE_NAME = "audit_signing.key"
 

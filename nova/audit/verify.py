@@ -23,7 +23,7 @@ from nova.audit.signing import (
     public_key_of,
     signature_valid,
 )
-from nova.errors import InputError
+from nova.core.errors import InputError
 
 
 @dataclass(frozen=True)

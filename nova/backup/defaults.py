@@ -11,8 +11,8 @@ from typing import Any
 
 import yaml
 
-from nova.errors import InputError
-from nova.paths import project_root
+from nova.core.errors import InputError
+from nova.core.paths import project_root
 
 PREFIX = "backup_"
 

@@ -25,8 +25,8 @@ from typing import Any
 from nova.audit.log import AuditLog, current_actor
 from nova.backup.defaults import role_defaults
 from nova.backup.restic import Repository
-from nova.errors import InputError, NovaError
-from nova.paths import nova_home
+from nova.core.errors import InputError, NovaError
+from nova.core.paths import nova_home
 
 TAG = "nova-home"
 STAGING = "backup-staging"

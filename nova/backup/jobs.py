@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nova import inventory as inventories
+from nova.ansible import inventory as inventories
+from nova.ansible.runner import PlaybookResult, TaskResult, run_playbook
 from nova.audit.log import AuditLog, current_actor
-from nova.errors import InputError
-from nova.paths import ensure_home, project_root, runs_dir
-from nova.provision import new_run_id
-from nova.runner import PlaybookResult, TaskResult, run_playbook
+from nova.core.errors import InputError
+from nova.core.paths import ensure_home, project_root, runs_dir
+from nova.provisioning.provision import new_run_id
 
 JOBS = ("run", "snapshots", "verify", "restore")
 SNAPSHOT_RE = re.compile(r"^([0-9a-f]{8,64}|latest)\Z")

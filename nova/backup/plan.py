@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from nova import inventory as inventories
+from nova.ansible import inventory as inventories
 from nova.backup.defaults import PREFIX, role_defaults, role_vars
-from nova.errors import InputError
+from nova.core.errors import InputError
 
 PLANS = ("default",)
 EVERY_HOST = "(every host)"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nova.errors import NovaError
+from nova.core.errors import NovaError
 
 MISSING_MARKERS = ("Is there a repository at the following location?", "repository does not exist")
 WRONG_PASSWORD_MARKERS = ("wrong password", "no key found")

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from nova.errors import NovaError
+from nova.core.errors import NovaError
 
 # name -> (module:attribute, short help shown by `nova --help`)
 COMMANDS: dict[str, tuple[str, str]] = {

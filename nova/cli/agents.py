@@ -30,10 +30,10 @@ def agents() -> None:
 def up(names: tuple[str, ...], output: str, **conn: Any) -> None:
     """Start the supervisor in the background with one worker per blueprint."""
     from nova.agents import daemon
+    from nova.agents.blueprints.catalogue import load
     from nova.agents.launch import LaunchDenied
     from nova.agents.programs import worker_program
     from nova.audit.log import current_actor
-    from nova.blueprints.catalogue import load
     from nova.policy.gate import check_agent_launch
 
     chosen = [load(n) for n in dict.fromkeys(names or SPECIALISTS)]

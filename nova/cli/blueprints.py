@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from nova.cli.output import OUTPUT_OPTION, console, print_json
-from nova.errors import InputError
+from nova.core.errors import InputError
 
 
 @click.group()
@@ -19,7 +19,7 @@ def blueprints() -> None:
 @OUTPUT_OPTION
 def list_blueprints(output: str) -> None:
     """Every blueprint: the built-in catalogue and NOVA_HOME/blueprints."""
-    from nova.blueprints.catalogue import is_builtin, load_catalogue
+    from nova.agents.blueprints.catalogue import is_builtin, load_catalogue
 
     found = load_catalogue()
     if output == "json":
@@ -49,7 +49,7 @@ def list_blueprints(output: str) -> None:
 @OUTPUT_OPTION
 def show(name: str, output: str) -> None:
     """One blueprint, with the handler each skill runs and whether it can run here."""
-    from nova.blueprints.catalogue import load
+    from nova.agents.blueprints.catalogue import load
 
     blueprint = load(name)
     document = blueprint.to_dict()
@@ -92,8 +92,8 @@ def show(name: str, output: str) -> None:
 )
 def render(name: str, fmt: str) -> None:
     """The blueprint with every default filled in, or its systemd resource limits."""
-    from nova.blueprints.catalogue import load
-    from nova.blueprints.render import resolved_yaml, systemd_limits
+    from nova.agents.blueprints.catalogue import load
+    from nova.agents.blueprints.render import resolved_yaml, systemd_limits
 
     blueprint = load(name)
     if fmt == "json":
@@ -109,7 +109,7 @@ def render(name: str, fmt: str) -> None:
 @OUTPUT_OPTION
 def validate(targets: tuple[str, ...], output: str) -> int:
     """Check blueprints (names or files; the whole catalogue when none is given)."""
-    from nova.blueprints.catalogue import catalogue_files, load
+    from nova.agents.blueprints.catalogue import catalogue_files, load
 
     names = list(targets) or [str(p) for p in catalogue_files().values()]
     results: list[dict[str, str | None]] = []
@@ -168,9 +168,9 @@ def new(
     force: bool,
 ) -> None:
     """Write a new blueprint from the template; it is validated before it is written."""
-    from nova.blueprints.catalogue import known_phases, user_dir
-    from nova.blueprints.render import NewBlueprint, render_new
-    from nova.blueprints.schema import NAME_RE
+    from nova.agents.blueprints.catalogue import known_phases, user_dir
+    from nova.agents.blueprints.render import NewBlueprint, render_new
+    from nova.agents.blueprints.schema import NAME_RE
 
     if not NAME_RE.match(name):
         raise InputError(name, "NAME", "must be lowercase letters, digits and dashes")

@@ -22,7 +22,7 @@ def report(inventory: str, hosts: tuple[str, ...], export_file: Path | None, out
     """Per control and host: pass, fail or not applicable, with evidence hashes."""
     from nova.audit.log import AuditLog
     from nova.compliance.report import build_report
-    from nova.paths import state_db
+    from nova.core.paths import state_db
 
     results = build_report(inventory, list(hosts), AuditLog(), state_db())
     document = {"inventory": inventory, "controls": [r.to_dict() for r in results]}

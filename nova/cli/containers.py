@@ -5,7 +5,7 @@ from pathlib import Path
 import click
 
 from nova.cli.output import OUTPUT_OPTION, console, print_json
-from nova.errors import EXIT_FAILED, EXIT_OK
+from nova.core.errors import EXIT_FAILED, EXIT_OK
 
 
 @click.command()
@@ -21,7 +21,7 @@ from nova.errors import EXIT_FAILED, EXIT_OK
 @OUTPUT_OPTION
 def containers(required: tuple[str, ...], export: Path | None, output: str) -> int:
     """Report docker, podman, kubectl, k3s, helm and the kubeconfig."""
-    from nova.containers import TOOLS, inspect, to_markdown
+    from nova.controller.containers import TOOLS, inspect, to_markdown
 
     unknown = [r for r in required if r not in TOOLS]
     if unknown:

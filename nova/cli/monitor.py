@@ -97,7 +97,7 @@ def kpis(window: str | None, output: str) -> None:
     """Show every recorded KPI series."""
     import time
 
-    from nova.errors import InputError
+    from nova.core.errors import InputError
     from nova.kpi import default_store
     from nova.kpi.summary import summarize
     from nova.monitor.thresholds import parse_duration
@@ -171,8 +171,8 @@ def _is_loopback(bind: str) -> bool:
 
 def _log_to_file() -> None:
     """Log to NOVA_HOME/logs/monitor.log; broken log settings must not stop monitoring."""
-    from nova.errors import InputError
-    from nova.logging import configure
+    from nova.core.errors import InputError
+    from nova.monitor.jsonlog import configure
 
     try:
         configure("monitor")
@@ -186,7 +186,7 @@ def _webhook_override(
     """The webhook the options describe, on top of the file's; None when neither has one."""
     from dataclasses import replace
 
-    from nova.errors import InputError
+    from nova.core.errors import InputError
     from nova.monitor.thresholds import Webhook, check_webhook_url
 
     if url is None and configured is None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from nova.cli.output import OUTPUT_OPTION, console, print_json
-from nova.errors import EXIT_FAILED, EXIT_OK
+from nova.core.errors import EXIT_FAILED, EXIT_OK
 
 if TYPE_CHECKING:
     from nova.network.plan import Plan

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from nova.cli.output import OUTPUT_OPTION, console, print_json
-from nova.errors import EXIT_FAILED, EXIT_OK
+from nova.core.errors import EXIT_FAILED, EXIT_OK
 
 if TYPE_CHECKING:
     from nova.orchestrate.catalogue import CatalogueTask
     from nova.orchestrate.run import OrchestrateRequest
     from nova.orchestrate.store import TaskRecord
-    from nova.plan import Phase
+    from nova.provisioning.plan import Phase
 
 STYLE = {
     "done": "green",

@@ -12,7 +12,7 @@ from nova.cli.output import OUTPUT_OPTION, console, print_json
 @OUTPUT_OPTION
 def plan(plan_file: Path | None, output: str) -> None:
     """Show the phase plan in the order `nova provision` runs it."""
-    from nova.plan import load_plan
+    from nova.provisioning.plan import load_plan
 
     loaded = load_plan(plan_file)
     if output == "json":

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from nova.errors import InputError
+from nova.core.errors import InputError
 
 OUTPUT = click.option(
     "--output", type=click.Choice(["text", "json"]), default="text", show_default=True

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from nova.plan import Phase
-from nova.runner import PlaybookResult, RunnerEvent, TaskResult, TaskStarted
+from nova.ansible.runner import PlaybookResult, RunnerEvent, TaskResult, TaskStarted
+from nova.provisioning.plan import Phase
 
 if TYPE_CHECKING:
     from nova.policy.decision import Decision

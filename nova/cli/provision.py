@@ -3,7 +3,7 @@ from __future__ import annotations
 import click
 
 from nova.cli.output import OUTPUT_OPTION, console, print_json
-from nova.errors import EXIT_FAILED, EXIT_OK
+from nova.core.errors import EXIT_FAILED, EXIT_OK
 
 
 @click.command()
@@ -37,9 +37,9 @@ def provision(
     output: str,
 ) -> int:
     """Run the phase plan against an inventory, one phase at a time."""
-    from nova.extravars import parse_extra_vars
-    from nova.provision import ProvisionRequest, SilentObserver, resume_request
-    from nova.provision import provision as run_provision
+    from nova.ansible.extravars import parse_extra_vars
+    from nova.provisioning.provision import ProvisionRequest, SilentObserver, resume_request
+    from nova.provisioning.provision import provision as run_provision
 
     if resume_id:
         if phases or inventory:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from nova.cli.output import OUTPUT_OPTION, console, print_json
-from nova.errors import InputError, NovaError
+from nova.core.errors import InputError, NovaError
 
 if TYPE_CHECKING:
     from nova.queue.client import QueueClient
@@ -158,7 +158,7 @@ def serve(
     import logging
     import signal
 
-    from nova.paths import ensure_home
+    from nova.core.paths import ensure_home
     from nova.queue.auth import TokenAuth
     from nova.queue.config import ServerConfig
     from nova.queue.server import QueueServer, TlsFiles

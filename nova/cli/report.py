@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from nova.cli.output import OUTPUT_OPTION, print_json
-from nova.errors import EXIT_FAILED, EXIT_OK
+from nova.core.errors import EXIT_FAILED, EXIT_OK
 
 _IN_FILE = click.Path(dir_okay=False, exists=True, path_type=Path)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import click
 
 from nova.cli.output import OUTPUT_OPTION, console, print_json
-from nova.errors import InputError
+from nova.core.errors import InputError
 
 
 @click.group()
@@ -16,7 +16,7 @@ def runs() -> None:
 @OUTPUT_OPTION
 def list_runs(last: int, output: str) -> None:
     """The most recent runs, newest first."""
-    from nova.state import StateStore
+    from nova.runs.state import StateStore
 
     records = StateStore().list_runs(last)
     if output == "json":
@@ -38,7 +38,7 @@ def list_runs(last: int, output: str) -> None:
 @OUTPUT_OPTION
 def show_run(run_id: str, output: str) -> None:
     """One run: its phases, per-host results and failed tasks."""
-    from nova.state import StateStore
+    from nova.runs.state import StateStore
 
     record = StateStore().get_run(run_id)
     if record is None:
@@ -46,6 +46,6 @@ def show_run(run_id: str, output: str) -> None:
     if output == "json":
         print_json(record.to_dict())
         return
-    from nova.reports import render_run_report
+    from nova.runs.report import render_run_report
 
     click.echo(render_run_report(record))

@@ -5,11 +5,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from nova.cli.output import OUTPUT_OPTION, console, print_json
-from nova.errors import EXIT_FAILED, EXIT_OK
+from nova.core.errors import EXIT_FAILED, EXIT_OK
 
 if TYPE_CHECKING:
-    from nova.packages import PackageState
-    from nova.runner import PlaybookResult
+    from nova.ansible.runner import PlaybookResult
+    from nova.controller.packages import PackageState
 
 STYLE = {"ok": "green", "warn": "yellow", "fail": "red", "info": "cyan"}
 
@@ -54,7 +54,7 @@ def setup(
 
 
 def _preflight(inventory: str | None, output: str) -> int:
-    from nova.preflight import run_preflight
+    from nova.controller.preflight import run_preflight
 
     checks = run_preflight(inventory)
     failed = any(c.status == "fail" for c in checks)
@@ -73,7 +73,7 @@ def _preflight(inventory: str | None, output: str) -> int:
 
 
 def _packages(values: tuple[str, ...], apply: bool, output: str) -> int:
-    from nova import packages
+    from nova.controller import packages
 
     names = packages.parse_names(values)
     before = packages.check(names)

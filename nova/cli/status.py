@@ -38,7 +38,7 @@ def phase_option(func: F) -> F:
 
 def _show(name: str, view: dict[str, Any], output: str, export_path: Path | None,
           **extra: Any) -> None:  # fmt: skip
-    from nova.status.render import as_json, export, markdown
+    from nova.orchestrate.status.render import as_json, export, markdown
 
     text = markdown(name, view, **extra)
     if export_path is not None:
@@ -56,8 +56,8 @@ def _show(name: str, view: dict[str, Any], output: str, export_path: Path | None
 
 def _context() -> tuple[Any, Any, list[Any]]:
     from nova.orchestrate.catalogue import load_catalogue
+    from nova.orchestrate.status.model import task_statuses
     from nova.orchestrate.store import OrchestrationStore
-    from nova.status.model import task_statuses
 
     catalogue = load_catalogue()
     store = OrchestrationStore()
@@ -74,7 +74,7 @@ def _context() -> tuple[Any, Any, list[Any]]:
 def tasks(agent: str | None, status: str | None, checklist: bool, output: str,
           export_path: Path | None) -> None:  # fmt: skip
     """The agents' tasks and their status."""
-    from nova.status.views import tasks_view
+    from nova.orchestrate.status.views import tasks_view
 
     catalogue, _, statuses = _context()
     if agent is not None:
@@ -87,7 +87,7 @@ def tasks(agent: str | None, status: str | None, checklist: bool, output: str,
 @view_options
 def roadmap(phases: tuple[str, ...], output: str, export_path: Path | None) -> None:
     """Phases in plan order, with their tasks and how far each has come."""
-    from nova.status.views import roadmap_view
+    from nova.orchestrate.status.views import roadmap_view
 
     catalogue, _, statuses = _context()
     _show("roadmap", roadmap_view(catalogue, statuses, phases), output, export_path)
@@ -101,7 +101,7 @@ def roadmap(phases: tuple[str, ...], output: str, export_path: Path | None) -> N
 @view_options
 def next_steps(limit: int, phases: tuple[str, ...], output: str, export_path: Path | None) -> None:
     """The tasks that can run now, and the command that runs them."""
-    from nova.status.views import next_steps_view
+    from nova.orchestrate.status.views import next_steps_view
 
     catalogue, store, statuses = _context()
     catalogue.check_phases(phases)
@@ -116,7 +116,7 @@ def next_steps(limit: int, phases: tuple[str, ...], output: str, export_path: Pa
 @view_options
 def step_plan(phases: tuple[str, ...], output: str, export_path: Path | None) -> None:
     """Every task as a numbered step in run order, with what it follows."""
-    from nova.status.views import step_plan_view
+    from nova.orchestrate.status.views import step_plan_view
 
     catalogue, _, statuses = _context()
     catalogue.check_phases(phases)
@@ -130,7 +130,7 @@ def step_plan(phases: tuple[str, ...], output: str, export_path: Path | None) ->
 @view_options
 def progress(agents: tuple[str, ...], limit: int, output: str, export_path: Path | None) -> None:
     """Per-agent progress and the latest task results."""
-    from nova.status.views import progress_view
+    from nova.orchestrate.status.views import progress_view
 
     catalogue, store, statuses = _context()
     catalogue.check_agents(agents)
@@ -144,8 +144,8 @@ def progress(agents: tuple[str, ...], limit: int, output: str, export_path: Path
 @view_options
 def summary(limit: int, output: str, export_path: Path | None) -> None:
     """Overall completion, per phase, and the latest orchestrations."""
-    from nova.hub.store import Hub
-    from nova.status.views import summary_view
+    from nova.orchestrate.hub.store import Hub
+    from nova.orchestrate.status.views import summary_view
 
     catalogue, store, statuses = _context()
     view = summary_view(catalogue, statuses, store.list_runs(limit), Hub(store.path).count())

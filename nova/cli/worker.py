@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from nova.cli.queue import client_from, connection_options
-from nova.errors import InputError
+from nova.core.errors import InputError
 
 
 @click.command()

@@ -12,7 +12,7 @@ import logging
 import sqlite3
 import threading
 
-from nova.errors import NovaError
+from nova.core.errors import NovaError
 from nova.kpi.store import Inc, KpiStore, Observe, default_path
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from nova.kpi.catalog import CATALOG, Kind, MetricSpec
+from nova.kpi.catalogue import CATALOGUE, Kind, MetricSpec
 from nova.kpi.series import Series
 from nova.kpi.store import KpiStore
 
@@ -26,11 +26,11 @@ class KpiCollector(Collector):
 
     def describe(self) -> Iterator[Metric]:
         # Families without samples: registering the collector does not read the store.
-        for spec in CATALOG.values():
+        for spec in CATALOGUE.values():
             yield _family(spec)
 
     def collect(self) -> Iterator[Metric]:
-        for spec in CATALOG.values():
+        for spec in CATALOGUE.values():
             family = _family(spec)
             for series in self.store.read(spec.name):
                 _add(family, spec, series)

@@ -12,7 +12,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, start_http_server
 
-from nova.errors import NovaError
+from nova.core.errors import NovaError
 from nova.kpi.collector import KpiCollector
 from nova.kpi.store import KpiStore
 

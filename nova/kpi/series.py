@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from nova.kpi.catalog import Kind
+from nova.kpi.catalogue import Kind
 
 COUNTER_STATS = ("increase", "rate")
 HISTOGRAM_STATS = ("count", "sum", "avg", "rate", "p50", "p90", "p95", "p99")

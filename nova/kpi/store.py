@@ -20,10 +20,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from nova.errors import NovaError
-from nova.kpi.catalog import Kind, MetricSpec, spec_for
+from nova.core.errors import NovaError
+from nova.core.paths import ensure_home, nova_home
+from nova.kpi.catalogue import Kind, MetricSpec, spec_for
 from nova.kpi.series import Series
-from nova.paths import ensure_home, nova_home
 
 HISTORY = 0  # the minute that holds series history folded by compact()
 MAX_LABEL_LENGTH = 128

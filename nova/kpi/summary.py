@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from nova.kpi.catalog import CATALOG, Kind
+from nova.kpi.catalogue import CATALOGUE, Kind
 from nova.kpi.series import compute
 from nova.kpi.store import KpiStore
 
@@ -28,7 +28,7 @@ class SeriesRow:
 def summarize(store: KpiStore, since: float | None = None) -> list[SeriesRow]:
     """Every recorded series, in catalogue order; `since` limits to recent minutes."""
     rows = []
-    for spec in CATALOG.values():
+    for spec in CATALOGUE.values():
         for series in store.read(spec.name, since=since):
             if spec.kind is Kind.COUNTER:
                 rows.append(SeriesRow(spec.name, spec.kind.value, series.labels, series.count))

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from nova.errors import InputError
+from nova.core.errors import InputError
 from nova.kpi.store import Inc, KpiStore
 from nova.monitor.evaluate import Evaluation, evaluate
 from nova.monitor.thresholds import RETENTION_S, ThresholdFile, Webhook

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nova.logging import (
+from nova.monitor.jsonlog import (
     LogSettings,
     check_settings,
     configure,

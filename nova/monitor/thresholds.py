@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from nova.errors import InputError
-from nova.kpi.catalog import CATALOG, Kind, MetricSpec
+from nova.core.errors import InputError
+from nova.core.yamlfile import load_yaml
+from nova.kpi.catalogue import CATALOGUE, Kind, MetricSpec
 from nova.kpi.series import stat_names
-from nova.yamlfile import load_yaml
 
 # Minute samples are kept this long (see KpiStore.compact); longer windows
 # could not be answered.
@@ -67,7 +67,7 @@ class Threshold:
 
     @property
     def spec(self) -> MetricSpec:
-        return CATALOG[self.metric]
+        return CATALOGUE[self.metric]
 
     def breached(self, observed: float) -> bool:
         return not math.isnan(observed) and OPERATORS[self.op](observed, self.value)
@@ -169,9 +169,9 @@ def _threshold(path: Path, where: str, item: Any) -> Threshold:
 
 def _metric(path: Path, where: str, value: Any) -> MetricSpec:
     name = str(value).removeprefix("nova_")
-    if name not in CATALOG:
+    if name not in CATALOGUE:
         raise InputError(path, where, f"unknown metric {value!r} (see `nova monitor kpis`)")
-    return CATALOG[name]
+    return CATALOGUE[name]
 
 
 def _stat(path: Path, where: str, value: Any, spec: MetricSpec) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from nova.errors import InputError
+from nova.core.errors import InputError
 from nova.network.plan import Plan
 
 

@@ -12,9 +12,9 @@ import subprocess
 from dataclasses import dataclass
 from typing import Any
 
-from nova.errors import InputError
-from nova.inventory import Inventory
-from nova.runner import ansible_env
+from nova.ansible.inventory import Inventory
+from nova.ansible.runner import ansible_env
+from nova.core.errors import InputError
 
 
 @dataclass(frozen=True)

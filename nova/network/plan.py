@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from nova import inventory as inventories
-from nova.errors import InputError
+from nova.ansible import inventory as inventories
+from nova.core.errors import InputError
 from nova.network import members, roles
 
 RUN_TIME = "found on the host at run time"

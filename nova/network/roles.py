@@ -9,8 +9,8 @@ from typing import Any
 
 import yaml
 
-from nova.errors import InputError, NovaError
-from nova.paths import project_root
+from nova.core.errors import InputError, NovaError
+from nova.core.paths import project_root
 
 VPN_TYPES = ("wireguard", "openvpn")
 

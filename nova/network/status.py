@@ -14,11 +14,11 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from nova import inventory as inventories
-from nova.errors import NovaError
+from nova.ansible import inventory as inventories
+from nova.ansible.runner import run_playbook
+from nova.core.errors import NovaError
+from nova.core.paths import ensure_home, project_root
 from nova.network import parse
-from nova.paths import ensure_home, project_root
-from nova.runner import run_playbook
 
 PLAYBOOK = Path("playbooks") / "network-status.yml"
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nova.errors import InputError
-from nova.graph import dependency_order
-from nova.plan import Plan, load_plan
-from nova.yamlfile import load_yaml
+from nova.core.errors import InputError
+from nova.core.graph import dependency_order
+from nova.core.yamlfile import load_yaml
+from nova.provisioning.plan import Plan, load_plan
 
 API_VERSION = "nova/v1"
 ID_RE = re.compile(r"^[a-z][a-z0-9-]{0,63}\Z")

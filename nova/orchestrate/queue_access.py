@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nova.errors import NovaError
+from nova.core.errors import NovaError
 from nova.orchestrate.catalogue import CatalogueTask
 
 if TYPE_CHECKING:

@@ -11,14 +11,14 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from nova.hub.store import Message
+from nova.core.paths import reports_dir
+from nova.core.templates import environment
 from nova.orchestrate.catalogue import Catalogue
+from nova.orchestrate.hub.store import Message
 from nova.orchestrate.memory import human_bytes
 from nova.orchestrate.states import COMPLETED
+from nova.orchestrate.status.views import stamp
 from nova.orchestrate.store import OrchestrationRecord, TaskRecord
-from nova.paths import reports_dir
-from nova.reports import environment
-from nova.status.views import stamp
 
 
 def report_path(run_id: str, directory: Path | None = None) -> Path:

@@ -21,17 +21,17 @@ from typing import TYPE_CHECKING, Protocol
 
 import psutil
 
-from nova.errors import InputError
-from nova.hub.store import Hub
+from nova.core.errors import InputError
+from nova.core.paths import ensure_home, nova_home
 from nova.orchestrate.catalogue import Catalogue, CatalogueTask, load_catalogue
+from nova.orchestrate.hub.store import Hub
 from nova.orchestrate.memory import MemoryPeaks, MemorySampler
 from nova.orchestrate.queue_access import QueueTasks, TaskDefaults, open_queue
 from nova.orchestrate.scheduler import PhaseScheduler, PhaseSettings
 from nova.orchestrate.states import COMPLETED, SETTLED, TaskState
 from nova.orchestrate.store import OrchestrationRecord, OrchestrationStore, TaskRecord
 from nova.orchestrate.workers import WorkerCommand, WorkerPool, blueprint_worker
-from nova.paths import ensure_home, nova_home
-from nova.plan import Phase
+from nova.provisioning.plan import Phase
 
 if TYPE_CHECKING:
     from nova.audit.log import AuditLog
@@ -127,7 +127,7 @@ def orchestrate(
     services: Services | None = None,
 ) -> OrchestrationRecord:
     """Run the request; returns the recorded run, whatever its outcome."""
-    from nova import inventory as inventories
+    from nova.ansible import inventory as inventories
 
     observer = observer or SilentObserver()
     # Everything the user gave is checked before anything is recorded.
@@ -372,7 +372,7 @@ class _Run:
 
     def _completed_before(self) -> set[str]:
         """Tasks done by earlier runs: a dependency on them is met."""
-        from nova.status.model import latest_records
+        from nova.orchestrate.status.model import latest_records
 
         latest = latest_records(self.store)
         return {task for task, record in latest.items() if record.status is TaskState.DONE}

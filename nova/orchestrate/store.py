@@ -16,7 +16,7 @@ from typing import Any
 from nova.audit.mask import mask
 from nova.orchestrate.memory import MemoryPeaks
 from nova.orchestrate.states import TaskState
-from nova.statedb import connect, prepare
+from nova.runs.statedb import connect, prepare
 
 RESULT_LIMIT = 64 * 1024
 

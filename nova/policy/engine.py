@@ -11,9 +11,9 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from nova.core.canonical import canonical_json, sha256_hex
 from nova.policy.backend import Backend, BackendError
 from nova.policy.cache import DecisionCache
-from nova.policy.canonical import canonical_json, sha256_hex
 from nova.policy.decision import Decision, parse_document
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import threading
 
-from nova.errors import InputError
+from nova.core.errors import InputError
 from nova.policy.cache import DecisionCache
 from nova.policy.engine import PolicyEngine
 from nova.policy.opa_backend import OpaBackend, OpaSettings

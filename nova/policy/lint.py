@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from nova.errors import InputError
+from nova.core.errors import InputError
 
 _BRACKET_HEAD = re.compile(r"^([A-Za-z_][\w.]*)\s*\[[^\]]*\]\s*(if\b|\{)")
 _WHOLE_INPUT_OVERRIDE = re.compile(r"\bwith\s+input\s+as\b")

@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from nova.errors import InputError
+from nova.core.errors import InputError
 from nova.policy import source
 from nova.policy.backend import BackendError
 from nova.policy.rego_output import error_text, run_entrypoint, run_query

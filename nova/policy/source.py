@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nova.errors import InputError
-from nova.policy.canonical import canonical_json, sha256_hex
+from nova.core.canonical import canonical_json, sha256_hex
+from nova.core.errors import InputError
 from nova.policy.lint import check_v1
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "policies"

@@ -10,7 +10,7 @@ import re
 import time
 from dataclasses import dataclass
 
-from nova.errors import InputError
+from nova.core.errors import InputError
 from nova.policy.backend import BackendError
 from nova.policy.rego_output import error_text, run_query
 from nova.policy.source import PolicySet

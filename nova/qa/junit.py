@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nova.errors import InputError
+from nova.core.errors import InputError
 
 OUTCOMES = ("passed", "failed", "error", "skipped")
 

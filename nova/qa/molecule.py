@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nova.errors import InputError
+from nova.core.errors import InputError
 
 SUFFIXES = (".log", ".txt", ".out")
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")

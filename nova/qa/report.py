@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nova.core.templates import environment
 from nova.qa.junit import OUTCOMES, JunitResults
 from nova.qa.molecule import Scenario
-from nova.reports import environment
 
 SLOWEST = 10
 

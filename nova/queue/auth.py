@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from nova.errors import InputError
+from nova.core.errors import InputError
 
 ANONYMOUS = "anonymous"
 HEADER = "authorization"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from nova.errors import InputError
+from nova.core.errors import InputError
 from nova.queue.auth import Authorize
 
 

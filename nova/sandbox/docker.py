@@ -8,8 +8,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from nova.errors import NovaError
-from nova.paths import ensure_home
+from nova.core.errors import NovaError
+from nova.core.paths import ensure_home
 
 INSTALL_HINT = (
     "no Docker daemon is reachable; install Docker (apt-get install docker.io) and start dockerd"

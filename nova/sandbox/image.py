@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from nova.errors import NovaError
+from nova.core.errors import NovaError
 from nova.sandbox.docker import ensure_daemon, image_label, import_rootfs
 
 IMAGE = "nova/sandbox:bookworm"

@@ -16,8 +16,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from nova.errors import InputError, NovaError
-from nova.paths import ensure_home, nova_home
+from nova.core.errors import InputError, NovaError
+from nova.core.paths import ensure_home, nova_home
 from nova.sandbox.docker import docker, ensure_daemon
 from nova.sandbox.image import IMAGE, build_image
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from nova.packages import installed_versions
+from nova.controller.packages import installed_versions
 from nova.sandbox.docker import docker
 from nova.sandbox.image import IMAGE, build_image
 

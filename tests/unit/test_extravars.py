@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from nova.errors import InputError
-from nova.extravars import parse_extra_vars
+from nova.ansible.extravars import parse_extra_vars
+from nova.core.errors import InputError
 
 
 def test_forms_merge_in_order(tmp_path: Path) -> None:

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from nova import inventory
-from nova.errors import InputError
-from nova.paths import project_root
+from nova.ansible import inventory
+from nova.core.errors import InputError
+from nova.core.paths import project_root
 
 
 def test_project_names_resolve_to_project_folders(nova_home: Path) -> None:

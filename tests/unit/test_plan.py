@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from nova.errors import InputError
-from nova.plan import load_plan
+from nova.core.errors import InputError
+from nova.provisioning.plan import load_plan
 
 
 def write_plan(tmp_path: Path, body: str, playbooks: tuple[str, ...] = ("a", "b", "c")) -> Path:

@@ -6,7 +6,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from nova.provision import ProvisionRequest, provision
+from nova.provisioning.provision import ProvisionRequest, provision
 
 
 def big_inventory(tmp_path: Path, count: int) -> Path:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nova.runner import (
+from nova.ansible.runner import (
     HostStats,
     PlaybookResult,
     TaskResult,
@@ -84,7 +84,7 @@ def test_playbook_succeeds_only_when_every_host_did() -> None:
 
 
 def test_set_stats_data_is_carried_by_the_stats_event() -> None:
-    from nova.runner import data_from_event
+    from nova.ansible.runner import data_from_event
 
     stats = event("playbook_on_stats", ok={"n1": 1}, artifact_data={"snapshots": ["abc"]})
     assert data_from_event(stats) == {"snapshots": ["abc"]}

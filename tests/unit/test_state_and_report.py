@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nova.reports import render_run_report, write_run_report
-from nova.runner import HostStats, TaskResult
-from nova.state import StateStore
+from nova.ansible.runner import HostStats, TaskResult
+from nova.runs.report import render_run_report, write_run_report
+from nova.runs.state import StateStore
 
 
 def test_a_run_round_trips_through_the_store_and_report(nova_home: Path) -> None:
@@ -44,8 +44,8 @@ def test_a_run_round_trips_through_the_store_and_report(nova_home: Path) -> None
 def test_resume_takes_the_phases_that_did_not_succeed(nova_home: Path) -> None:
     import pytest
 
-    from nova.errors import InputError
-    from nova.provision import resume_request
+    from nova.core.errors import InputError
+    from nova.provisioning.provision import resume_request
 
     store = StateStore(nova_home / "state.db")
     store.start_run("r2", "sandbox", ["foundation", "data-services", "experience"], "n1", True, "u")

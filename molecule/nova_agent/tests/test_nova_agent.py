@@ -16,7 +16,7 @@ def show(host, prop):
 
 def test_nova_is_installed_in_its_venv(host):
     assert "0.1.0" in host.check_output(f"{NOVA} --version")
-    rendered = json.loads(host.check_output("/opt/nova/venv/bin/python -m nova.blueprints planner"))
+    rendered = json.loads(host.check_output("/opt/nova/venv/bin/python -m nova.agents.blueprints planner"))
     assert rendered["resources"]["memory"] == int(MEMORY_MAX)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from nova.paths import project_root
+from nova.core.paths import project_root
 
 PROGRAM = project_root() / "roles" / "backup" / "files" / "nova-backup.py"
 

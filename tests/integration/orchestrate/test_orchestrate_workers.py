@@ -14,7 +14,7 @@ import psutil
 import pytest
 from orchestrate_runs import MakeCatalogue, max_overlap, read_times, task, workers
 
-from nova.hub.store import Hub
+from nova.orchestrate.hub.store import Hub
 from nova.orchestrate.run import OrchestrateRequest, orchestrate
 from nova.orchestrate.store import OrchestrationStore
 

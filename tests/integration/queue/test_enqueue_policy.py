@@ -58,7 +58,7 @@ def test_roles_decide_what_each_identity_may_enqueue(nova_home: Path, tmp_path: 
 
 
 def test_bad_roles_file_names_the_identity(tmp_path: Path) -> None:
-    from nova.errors import InputError
+    from nova.core.errors import InputError
 
     bad = tmp_path / "roles.yml"
     bad.write_text("ops: [operator]\n")

@@ -19,9 +19,9 @@ import psutil
 import pytest
 from conftest import wait_for
 
+from nova.ansible.runner import PlaybookResult, run_playbook
 from nova.queue.client import Spec
 from nova.queue.worker import Job, Worker
-from nova.runner import PlaybookResult, run_playbook
 
 # Seconds the playbook's task sleeps, unique to this test process: how its
 # `sleep` is found, and never mistaken for another run's.

@@ -12,7 +12,7 @@ from audit_tamper import tamper
 from nova.audit.export import export_document
 from nova.audit.log import AuditLog
 from nova.audit.verify import load_anchor, verify
-from nova.errors import InputError
+from nova.core.errors import InputError
 
 
 def test_intact_log_verifies(filled_log: AuditLog) -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from nova.ansible.runner import HostStats, PlaybookResult, TaskResult, data_from_event
 from nova.backup.jobs import collect
-from nova.runner import HostStats, PlaybookResult, TaskResult, data_from_event
 
 SNAPSHOT = "9bc116fce82d17746edc5df0783b5655080db1d66ef8054d50a027cdb33361e1"
 

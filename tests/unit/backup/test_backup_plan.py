@@ -10,8 +10,8 @@ import yaml
 
 from nova.backup.defaults import role_defaults, role_vars
 from nova.backup.plan import PLAN_NOTE, build_plan, host_plan, render_markdown
-from nova.errors import InputError
-from nova.paths import project_root
+from nova.core.errors import InputError
+from nova.core.paths import project_root
 
 DEFAULTS = project_root() / "roles" / "backup" / "defaults" / "main.yml"
 

@@ -10,12 +10,12 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from nova.blueprints.catalogue import BUILTIN_DIR, load_catalogue
-from nova.blueprints.render import NewBlueprint, render_new, systemd_limits
-from nova.blueprints.schema import load_file, parse
+from nova.agents.blueprints.catalogue import BUILTIN_DIR, load_catalogue
+from nova.agents.blueprints.render import NewBlueprint, render_new, systemd_limits
+from nova.agents.blueprints.schema import load_file, parse
+from nova.agents.skills.registry import SPECIALISTS
 from nova.cli.blueprints import blueprints
-from nova.errors import InputError
-from nova.skills.registry import SPECIALISTS
+from nova.core.errors import InputError
 
 GOOD: dict[str, Any] = {
     "apiVersion": "nova/v1",
@@ -185,7 +185,7 @@ def test_cli_reads_user_blueprints_and_refuses_path_like_names(
 
 
 def test_module_entry_prints_the_resolved_blueprint(capsys: pytest.CaptureFixture[str]) -> None:
-    from nova.blueprints.__main__ import main
+    from nova.agents.blueprints.__main__ import main
 
     assert main(["planner"]) == 0
     document = json.loads(capsys.readouterr().out)

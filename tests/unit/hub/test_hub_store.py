@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nova.hub.store import Hub, Message
+from nova.orchestrate.hub.store import Hub, Message
 
 
 def test_messages_round_trip_in_order_per_channel(nova_home: Path) -> None:

@@ -14,7 +14,7 @@ from nova.kpi import (
     record_run,
     record_task,
 )
-from nova.kpi.catalog import spec_for
+from nova.kpi.catalogue import spec_for
 
 
 def totals(name: str) -> dict[tuple[str, ...], tuple[float, float]]:

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from nova.kpi.catalog import Kind
+from nova.kpi.catalogue import Kind
 from nova.kpi.series import Series, compute, quantile
 
 BOUNDS = (1.0, 10.0, 100.0)

@@ -4,7 +4,7 @@ import json
 import logging
 from pathlib import Path
 
-from nova.logging import setup_logging
+from nova.monitor.jsonlog import setup_logging
 
 
 def test_json_lines_rotate_and_mask(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from nova.logging import configure, load_settings
+from nova.monitor.jsonlog import configure, load_settings
 
 Cli = Callable[..., tuple[int, str, str]]
 

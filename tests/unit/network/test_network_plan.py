@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from nova.cli.network import network
-from nova.errors import InputError
+from nova.core.errors import InputError
 from nova.network import export, plan, roles
 
 WriteInventory = Callable[..., Path]

@@ -6,9 +6,9 @@ import subprocess
 
 import yaml
 
+from nova.core.paths import project_root
 from nova.network import parse
 from nova.network.status import assemble
-from nova.paths import project_root
 
 PRIVATE = "aGVsbG8tcHJpdmF0ZS1rZXktMDEyMzQ1Njc4OWFiY2Q="
 PSK = "cHJlc2hhcmVkLWtleS0wMTIzNDU2Nzg5YWJjZGVmZ2g="

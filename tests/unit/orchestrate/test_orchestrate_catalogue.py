@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from orchestrate_catalogues import WriteCatalogue, task
 
-from nova.errors import InputError
+from nova.core.errors import InputError
 from nova.orchestrate.catalogue import load_catalogue
 
 SPECIALIST_TASKS = {
@@ -61,7 +61,7 @@ def test_the_shipped_catalogue_holds_the_22_specialist_tasks() -> None:
 
 
 def test_every_catalogue_skill_is_in_the_registry_with_the_same_owner() -> None:
-    from nova.skills.registry import SKILLS as REGISTRY
+    from nova.agents.skills.registry import SKILLS as REGISTRY
 
     for t in load_catalogue().tasks:
         assert REGISTRY[t.skill].owner == t.agent, t.id

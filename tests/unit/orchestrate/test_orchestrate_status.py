@@ -9,9 +9,15 @@ import psutil
 
 from nova.orchestrate.catalogue import Catalogue
 from nova.orchestrate.states import TaskState
+from nova.orchestrate.status.model import task_statuses
+from nova.orchestrate.status.views import (
+    next_steps_view,
+    progress_view,
+    roadmap_view,
+    rollup,
+    tasks_view,
+)
 from nova.orchestrate.store import OrchestrationStore, TaskRecord
-from nova.status.model import task_statuses
-from nova.status.views import next_steps_view, progress_view, roadmap_view, rollup, tasks_view
 
 ME = psutil.Process()
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from nova import packages
-from nova.errors import InputError
+from nova.controller import packages
+from nova.core.errors import InputError
 
 ABSENT = "nova-no-such-package"
 needs_dpkg = pytest.mark.skipif(shutil.which("dpkg-query") is None, reason="needs dpkg")

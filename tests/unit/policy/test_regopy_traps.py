@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nova.errors import InputError
+from nova.core.errors import InputError
 from nova.policy import source
 from nova.policy.engine import PolicyEngine
 from nova.policy.lint import check_v1

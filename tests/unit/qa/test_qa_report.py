@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from nova.errors import InputError
+from nova.core.errors import InputError
 from nova.qa.junit import read_junit, read_junit_files
 from nova.qa.molecule import read_molecule_dir, read_molecule_output
 from nova.qa.report import QaSummary, render_qa

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from nova.errors import InputError
+from nova.core.errors import InputError
 from nova.queue.auth import TokenAuth
 
 TOKEN = "s3cret-token-for-alice"

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from nova.agents.skills import NotRunnable
+from nova.agents.skills.kinds import CommandRun, RoleRun, SkillContext
+from nova.agents.skills.registry import SKILLS, SPECIALISTS, handler_for
+from nova.agents.skills.request import SkillRequest
 from nova.queue.model import State, Task
 from nova.queue.worker import Fatal, Job, Retry
-from nova.skills import NotRunnable
-from nova.skills.kinds import CommandRun, RoleRun, SkillContext
-from nova.skills.registry import SKILLS, SPECIALISTS, handler_for
-from nova.skills.request import SkillRequest
 
 SPECIALIST_SKILLS = {
     "nova": (
@@ -126,7 +126,7 @@ def test_command_placeholders_are_validated_and_never_reach_a_shell() -> None:
         "-s",
         "system_check",
     ]
-    from nova.errors import InputError
+    from nova.core.errors import InputError
 
     with pytest.raises(InputError, match="no molecule scenario nope"):
         command.render({"scenario": "nope"})

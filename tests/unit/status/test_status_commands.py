@@ -9,7 +9,7 @@ import psutil
 from click.testing import CliRunner
 
 from nova.cli import status as commands
-from nova.errors import InputError
+from nova.core.errors import InputError
 from nova.orchestrate.states import TaskState
 from nova.orchestrate.store import OrchestrationStore, TaskRecord
 
