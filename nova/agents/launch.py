@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from nova.agents.blueprints.catalogue import load
+from nova.agents.blueprints.catalogue import load, load_catalogue
 from nova.agents.blueprints.model import Blueprint
 from nova.core.errors import NovaError
 
@@ -48,7 +48,7 @@ def plan_worker(name: str, actor: str) -> WorkerPlan:
             f"policy refused to launch blueprint {blueprint.name} "
             f"(decision {decision.decision_id}): {why}"
         )
-    handlers = {s: make_handler(s, blueprint.handler(s)) for s in blueprint.skills}
+    handlers = {s: make_handler(s, blueprint.handler(s), load_catalogue) for s in blueprint.skills}
     AuditLog().append(
         actor,
         "agent.worker.launch",

@@ -15,14 +15,13 @@ from typing import Any, NoReturn
 
 from nova.agents.blueprints.model import Blueprint, Health, Resources
 from nova.agents.restart import POLICIES, Backoff, RestartPolicy, StartLimit
-from nova.agents.skills.callables import CALLABLES
+from nova.agents.skills.callables import CALLABLES, python_call
 from nova.agents.skills.kinds import (
     PLACEHOLDER_RE,
     VALIDATORS,
     CommandRun,
     HandlerSpec,
     PhaseRun,
-    PythonCall,
     RoleRun,
 )
 from nova.agents.skills.registry import SKILLS
@@ -222,7 +221,7 @@ def _handler(spec: _Reader) -> HandlerSpec:
         name = spec.text("callable")
         if name not in CALLABLES:
             spec.fail("callable", f"not a registered callable (known: {', '.join(CALLABLES)})")
-        return PythonCall(name)
+        return python_call(name)
     return _command(spec)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nova.agents.skills.kinds import Callee, RoleRun, SkillContext, SkillFailed
+from nova.agents.skills.kinds import Callee, PythonCall, RoleRun, SkillContext, SkillFailed
 from nova.core.errors import InputError
 
 
@@ -99,11 +99,13 @@ def models_select(ctx: SkillContext) -> dict[str, Any]:
 
 def agents_pipeline(ctx: SkillContext) -> dict[str, Any]:
     """Check the agent pipeline: every catalogue blueprint loads and says what can run here."""
-    from nova.agents.blueprints.catalogue import load_catalogue
-
+    if ctx.blueprints is None:
+        raise SkillFailed(
+            f"{ctx.skill} needs the blueprint catalogue; run it from a blueprint worker"
+        )
     runnable: dict[str, list[str]] = {}
     blocked: dict[str, str] = {}
-    blueprints = load_catalogue()
+    blueprints = ctx.blueprints()
     for blueprint in blueprints:
         for skill in blueprint.skills:
             reason = blueprint.handler(skill).available()
@@ -188,3 +190,12 @@ CALLABLES: dict[str, Callee] = {
     "audit_verify": audit_verify,
     "policy_tests": policy_tests,
 }
+
+
+def python_call(name: str) -> PythonCall:
+    """The handler for a registered callable; InputError naming it when there is none."""
+    try:
+        return PythonCall(name, CALLABLES[name])
+    except KeyError:
+        known = ", ".join(CALLABLES)
+        raise InputError("callable", name, f"not a registered callable (known: {known})") from None

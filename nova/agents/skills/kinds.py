@@ -18,7 +18,7 @@ import re
 import shutil
 import subprocess
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -45,6 +45,9 @@ class SkillContext:
     skill: str
     request: SkillRequest
     cancelled: threading.Event = field(default_factory=threading.Event)
+    # The blueprint catalogue, for the skills that inspect it. Skills sit below
+    # blueprints, so the layer that loads blueprints hands its loader down.
+    blueprints: Callable[[], Sequence[Any]] | None = None
 
 
 class SkillFailed(NovaError):
@@ -274,21 +277,20 @@ Callee = Callable[[SkillContext], dict[str, Any]]
 
 @dataclass(frozen=True)
 class PythonCall:
+    """A registered callable: `nova.agents.skills.callables.python_call` makes these."""
+
     kind: ClassVar[str] = "callable"
     name: str
+    func: Callee = field(compare=False, repr=False)
 
     def describe(self) -> dict[str, Any]:
         return {"kind": self.kind, "callable": self.name}
 
     def available(self) -> str | None:
-        from nova.agents.skills.callables import CALLABLES
-
-        return None if self.name in CALLABLES else f"no registered callable {self.name}"
+        return None
 
     def run(self, ctx: SkillContext) -> dict[str, Any]:
-        from nova.agents.skills.callables import CALLABLES
-
-        return CALLABLES[self.name](ctx)
+        return self.func(ctx)
 
 
 @dataclass(frozen=True)

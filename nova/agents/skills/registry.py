@@ -9,15 +9,16 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from nova.agents.skills import NotRunnable
+from nova.agents.skills.callables import python_call
 from nova.agents.skills.kinds import (
     CommandRun,
     HandlerSpec,
     PhaseRun,
-    PythonCall,
     RoleRun,
     SkillContext,
     Unavailable,
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from nova.queue.worker import Handler, Job
 
 log = logging.getLogger(__name__)
+# Loads the blueprint catalogue; handed down by the blueprints layer above.
+BlueprintLoader = Callable[[], Sequence[Any]]
 
 NEEDS_GPU = "needs an NVIDIA GPU with its driver and NVIDIA's registry, neither of which is here"
 
@@ -50,11 +53,11 @@ SKILLS: dict[str, Skill] = _skills(
     Skill("infra.audit", "Infrastructure audit", "nova", RoleRun("system_check")),
     Skill("containers.platform", "Container platform", "nova", RoleRun("container_runtime")),
     Skill("network.vpn", "Secure remote access", "nova", RoleRun("wireguard")),
-    Skill("security.audit", "Security audit", "nova", PythonCall("security_audit")),
-    Skill("backup.recovery", "Backup and recovery", "nova", PythonCall("backup_recovery")),
+    Skill("security.audit", "Security audit", "nova", python_call("security_audit")),
+    Skill("backup.recovery", "Backup and recovery", "nova", python_call("backup_recovery")),
     # orion: models
     Skill("nvidia.nemo", "NeMo install", "orion", Unavailable(f"NeMo {NEEDS_GPU}")),
-    Skill("models.select", "LLM selection", "orion", PythonCall("models_select")),
+    Skill("models.select", "LLM selection", "orion", python_call("models_select")),
     Skill("models.finetune", "Fine-tuning", "orion", Unavailable(f"fine-tuning {NEEDS_GPU}")),
     Skill("python.langchain", "LangChain", "orion", RoleRun("langchain")),
     # lumina: data
@@ -88,19 +91,22 @@ SKILLS: dict[str, Skill] = _skills(
             defaults=(("playbook", "site.yml"),),
         ),
     ),
-    Skill("agents.pipeline", "Agent pipelines", "chronos", PythonCall("agents_pipeline")),
+    Skill("agents.pipeline", "Agent pipelines", "chronos", python_call("agents_pipeline")),
     Skill("data.flywheel", "Data flywheel", "chronos", RoleRun("data_flywheel")),
     # aura: observability
     Skill("observability.grafana", "Grafana", "aura", RoleRun("grafana")),
     Skill("observability.lux", "LUX dashboard", "aura", RoleRun("lux_dashboard")),
     Skill(
-        "observability.efficiency", "Efficiency optimisation", "aura", PythonCall("host_efficiency")
+        "observability.efficiency",
+        "Efficiency optimisation",
+        "aura",
+        python_call("host_efficiency"),
     ),
     Skill(
         "observability.feedback", "Feedback visualisation", "aura", RoleRun("feedback_dashboard")
     ),
     # generic skills for the generic blueprints
-    Skill("plan.order", "Phase plan in run order", "generic", PythonCall("plan_order")),
+    Skill("plan.order", "Phase plan in run order", "generic", python_call("plan_order")),
     Skill("ops.provision", "Provision one phase", "generic", PhaseRun()),
     Skill(
         "code.syntax",
@@ -117,8 +123,8 @@ SKILLS: dict[str, Skill] = _skills(
         "generic",
         CommandRun(("molecule", "test", "-s", "{scenario}")),
     ),
-    Skill("review.audit", "Audit chain verification", "generic", PythonCall("audit_verify")),
-    Skill("security.policy", "Policy unit tests", "generic", PythonCall("policy_tests")),
+    Skill("review.audit", "Audit chain verification", "generic", python_call("audit_verify")),
+    Skill("security.policy", "Policy unit tests", "generic", python_call("policy_tests")),
 )
 
 SPECIALISTS: dict[str, tuple[str, ...]] = {}
@@ -128,12 +134,14 @@ for _skill in SKILLS.values():
         SPECIALISTS[_skill.owner] += (_skill.id,)
 
 
-def handler_for(skill_id: str) -> Handler:
+def handler_for(skill_id: str, blueprints: BlueprintLoader | None = None) -> Handler:
     """The queue handler for a skill; KeyError for an id not in the registry."""
-    return make_handler(skill_id, SKILLS[skill_id].handler)
+    return make_handler(skill_id, SKILLS[skill_id].handler, blueprints)
 
 
-def make_handler(skill_id: str, spec: HandlerSpec) -> Handler:
+def make_handler(
+    skill_id: str, spec: HandlerSpec, blueprints: BlueprintLoader | None = None
+) -> Handler:
     """Wrap a handler spec as a queue handler.
 
     Outcomes map onto the queue's: bad payload, a failed run and work that
@@ -146,7 +154,7 @@ def make_handler(skill_id: str, spec: HandlerSpec) -> Handler:
         started = time.monotonic()
         try:
             request = parse(job.task.payload, f"task {job.task.id} payload")
-            ctx = SkillContext(skill_id, request, job.cancelled)
+            ctx = SkillContext(skill_id, request, job.cancelled, blueprints)
             outcome = spec.run(ctx)
         except NotRunnable as exc:
             raise Fatal(str(exc)) from None

@@ -166,3 +166,14 @@ def test_a_run_given_up_on_cancellation_is_retried_not_dead(
     given_up.cancelled.set()
     with pytest.raises(Retry, match="cancelled"):
         handler_for("code.syntax")(given_up)
+
+
+def test_the_pipeline_check_reads_the_catalogue_it_is_handed() -> None:
+    from nova.agents.blueprints.catalogue import load_catalogue
+
+    result = json.loads(handler_for("agents.pipeline", load_catalogue)(job("agents.pipeline")))
+    assert result["blueprints"] == len(load_catalogue()) > 0
+    assert "chronos" in result["runnable"]
+    # Skills sit below blueprints: without a loader handed down, it says so.
+    with pytest.raises(Fatal, match="needs the blueprint catalogue"):
+        handler_for("agents.pipeline")(job("agents.pipeline"))
