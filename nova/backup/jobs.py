@@ -19,7 +19,7 @@ from nova.ansible.runner import PlaybookResult, TaskResult, run_playbook
 from nova.audit.log import AuditLog, current_actor
 from nova.core.errors import InputError
 from nova.core.paths import ensure_home, project_root, runs_dir
-from nova.provisioning.provision import new_run_id
+from nova.runs.ids import new_run_id
 
 JOBS = ("run", "snapshots", "verify", "restore")
 SNAPSHOT_RE = re.compile(r"^([0-9a-f]{8,64}|latest)\Z")
@@ -87,7 +87,7 @@ def run_job(
     if not hosts:
         raise InputError(inventory, "--limit", f"no host matches '{limit}'")
     ensure_home()
-    run_id = f"backup-{job}-{new_run_id()}"
+    run_id = new_run_id(f"backup-{job}")
     result = run_playbook(
         playbook_for(job),
         list(resolved.sources),

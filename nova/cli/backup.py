@@ -6,15 +6,14 @@ from typing import Any
 
 import click
 
+from nova.cli.options import host_limit_option, inventory_option
 from nova.cli.output import OUTPUT_OPTION, console, print_json
 from nova.core.errors import EXIT_FAILED, EXIT_OK
-
-INVENTORY_HELP = "inventory name (inventories/<name>) or path"
 
 
 @click.group(invoke_without_command=True)
 @click.option("--plan", "plan_name", help="render the rollout plan (only `default` exists)")
-@click.option("--inventory", "-i", help=f"{INVENTORY_HELP}; the plan covers its hosts")
+@inventory_option(purpose="the plan covers its hosts")
 @click.option(
     "--export",
     "export",
@@ -58,11 +57,11 @@ def backup(
 
 
 def _limit_option(func: Any) -> Any:
-    return click.option("--limit", "-l", help="host pattern, as ansible-playbook --limit")(func)
+    return host_limit_option(func)
 
 
 def _inventory_option(func: Any) -> Any:
-    return click.option("--inventory", "-i", required=True, help=INVENTORY_HELP)(func)
+    return inventory_option(required=True)(func)
 
 
 @backup.command("run")

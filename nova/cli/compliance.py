@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from nova.cli.options import inventory_option
+
 
 @click.group()
 def compliance() -> None:
@@ -14,7 +16,7 @@ def compliance() -> None:
 
 
 @compliance.command("report")
-@click.option("--inventory", required=True, help="Inventory name, as recorded in runs.")
+@inventory_option(required=True, purpose="as recorded in its runs")
 @click.option("--host", "hosts", multiple=True, help="Hosts to report on (default: last run's).")
 @click.option("--export", "export_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--output", type=click.Choice(["text", "json"]), default="text")

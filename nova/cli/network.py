@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from nova.cli.options import host_limit_option, inventory_option
 from nova.cli.output import OUTPUT_OPTION, console, print_json
 from nova.core.errors import EXIT_FAILED, EXIT_OK
 
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 
 @click.group(invoke_without_command=True)
 @click.option("--vpn", help="wireguard or openvpn")
-@click.option("--inventory", "-i", help="inventory name (inventories/<name>) or path")
+@inventory_option(purpose="the VPN plan covers its hosts")
 @click.option(
     "--export",
     "export_path",
@@ -74,9 +75,9 @@ def _print_plan(plan: Plan, export_path: Path | None) -> None:
 
 
 @network.command()
-@click.option("--inventory", "-i", required=True, help="inventory name or path")
+@inventory_option(required=True)
 @click.option("--group", default="vpn", show_default=True, help="inventory group of the VPN")
-@click.option("--limit", "-l", help="host pattern, as ansible-playbook --limit")
+@host_limit_option
 @OUTPUT_OPTION
 def status(inventory: str, group: str, limit: str | None, output: str) -> int:
     """Live VPN state read from the hosts: peers, last handshake, transfer."""

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from nova.cli.options import host_limit_option, inventory_option
 from nova.cli.output import OUTPUT_OPTION, console, print_json
 from nova.core.errors import EXIT_FAILED, EXIT_OK
 
@@ -75,9 +76,8 @@ def _interrupt(signum: int, frame: object) -> None:
               help="One task at a time or up to N (env NOVA_EXECUTION_MODE).")  # fmt: skip
 @click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 64),
               help="Tasks of a phase run at once in parallel mode.")  # fmt: skip
-@click.option("--inventory", "-i", default="sandbox", show_default=True,
-              help="Inventory name (inventories/<name>) or path the tasks act on.")  # fmt: skip
-@click.option("--limit", default=None, help="Only hosts matching this pattern.")
+@inventory_option(default="sandbox", purpose="the hosts the tasks act on")
+@host_limit_option
 @click.option("--check", is_flag=True, help="Check mode: tasks report what they would change.")
 @click.option("--server", default=None, envvar="NOVA_QUEUE_ADDR",
               help="A running queue host:port; default serves one for the run.")  # fmt: skip

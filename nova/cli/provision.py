@@ -2,14 +2,15 @@ from __future__ import annotations
 
 import click
 
+from nova.cli.options import host_limit_option, inventory_option
 from nova.cli.output import OUTPUT_OPTION, console, print_json
 from nova.core.errors import EXIT_FAILED, EXIT_OK
 
 
 @click.command()
-@click.option("--inventory", "-i", help="inventory name (inventories/<name>) or path")
+@inventory_option()
 @click.option("--phase", "phases", multiple=True, help="run only this phase (repeatable)")
-@click.option("--limit", "-l", help="host pattern, as ansible-playbook --limit")
+@host_limit_option
 @click.option("--check", is_flag=True, help="check mode: report what would change, change nothing")
 @click.option("--diff", is_flag=True, help="show the differences in changed files")
 @click.option(

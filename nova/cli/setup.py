@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from nova.cli.options import inventory_option
 from nova.cli.output import OUTPUT_OPTION, console, print_json
 from nova.core.errors import EXIT_FAILED, EXIT_OK
 
@@ -15,7 +16,7 @@ STYLE = {"ok": "green", "warn": "yellow", "fail": "red", "info": "cyan"}
 
 
 @click.command()
-@click.option("--inventory", "-i", help="also check that this inventory's hosts answer")
+@inventory_option(purpose="also check that its hosts answer")
 @click.option(
     "--packages",
     "packages_mode",

@@ -13,9 +13,7 @@ phases and tasks are recorded, and a report is written.
 from __future__ import annotations
 
 import os
-import secrets
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -32,6 +30,7 @@ from nova.orchestrate.states import COMPLETED, SETTLED, TaskState
 from nova.orchestrate.store import OrchestrationRecord, OrchestrationStore, TaskRecord
 from nova.orchestrate.workers import WorkerCommand, WorkerPool, blueprint_worker
 from nova.provisioning.plan import Phase
+from nova.runs.ids import new_run_id
 
 if TYPE_CHECKING:
     from nova.audit.log import AuditLog
@@ -96,10 +95,6 @@ class Services:
     store: OrchestrationStore
     hub: Hub
     audit: AuditLog
-
-
-def new_run_id() -> str:
-    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
 
 
 def selected_phases(catalogue: Catalogue, agents: tuple[str, ...]) -> list[Phase]:

@@ -13,10 +13,8 @@ start, each phase and its end go to the audit log.
 from __future__ import annotations
 
 import getpass
-import secrets
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from nova.ansible import inventory as inventories
@@ -25,6 +23,7 @@ from nova.core.errors import InputError
 from nova.core.paths import ensure_home, reports_dir, runs_dir
 from nova.kpi import record_phase, record_run
 from nova.provisioning.plan import Phase, load_plan
+from nova.runs.ids import new_run_id
 from nova.runs.report import write_run_report
 from nova.runs.state import RunRecord, StateStore
 
@@ -125,10 +124,6 @@ def resume_request(
         diff=diff,
         extra_vars=extra_vars,
     )
-
-
-def new_run_id() -> str:
-    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
 
 
 def provision(

@@ -55,9 +55,9 @@ class SkillFailed(NovaError):
 
 
 def _new_run_id(skill: str) -> str:
-    from nova.provisioning.provision import new_run_id
+    from nova.runs.ids import new_run_id
 
-    return f"skill-{skill.replace('.', '-')}-{new_run_id()}"
+    return new_run_id(f"skill-{skill.replace('.', '-')}")
 
 
 def _require_inventory(ctx: SkillContext) -> str:
