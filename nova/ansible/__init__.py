@@ -1,0 +1,1 @@
+"""The one place that talks to Ansible: ansible-runner, named inventories, extra vars."""

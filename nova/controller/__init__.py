@@ -1,0 +1,1 @@
+"""The control node itself: preflight checks, GPU and container tooling, Debian packages."""

@@ -1,0 +1,1 @@
+"""Provisioning: the phase plan, and running it phase by phase against an inventory."""
