@@ -126,7 +126,9 @@ def stop_children(*_: object) -> None:
 def pytest_command(tier: str, targets: Sequence[str], basetemp: Path, *extra: str) -> list[str]:
     return [
         PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--durations=15",
-        "-o", f"junit_suite_name={tier}", f"--junitxml={RESULTS / f'{tier}.xml'}",
+        # xunit1: per-test properties (a Molecule scenario's own time) are kept.
+        "-o", f"junit_suite_name={tier}", "-o", "junit_family=xunit1",
+        f"--junitxml={RESULTS / f'{tier}.xml'}",
         f"--basetemp={basetemp}", *extra, *targets,
     ]  # fmt: skip
 
@@ -244,6 +246,8 @@ def report(outcome: Outcome) -> None:
     verdict = "passed" if outcome.ok else "FAILED"
     summary = outcome.detail or last_line(outcome.log)
     print(f"tier {outcome.name}: {verdict} in {clock(outcome.seconds)} ({summary})", flush=True)
+    if outcome.name == "molecule":
+        scenario_times()
 
 
 # ----- all of them ------------------------------------------------------------
@@ -329,9 +333,25 @@ def qa_summary() -> int:
     command += ["--export", str(export)]
     outcome = run("qa", command, None, False, {})
     print(f"\nQA summary ({export}):")
-    head = outcome.detail.split("\n### ", 1)[0] if outcome.detail else ""
+    # The verdict and the table of suites; the file has the rest.
+    head = outcome.detail.split("\n| Module |", 1)[0] if outcome.detail else ""
     print(head.rstrip())
     return outcome.code
+
+
+def scenario_times() -> None:
+    """Each Molecule scenario's own wall time, longest first, from the tier's JUnit file."""
+    junit = RESULTS / "molecule.xml"
+    if not junit.exists():
+        return
+    times: list[tuple[float, str]] = []
+    for case in ET.parse(junit).getroot().iter("testcase"):
+        for prop in case.iter("property"):
+            if prop.get("name") == "scenario_seconds":
+                name = case.get("name", "").partition("[")[2].rstrip("]")
+                times.append((float(prop.get("value", "0")), name))
+    for seconds, name in sorted(times, reverse=True):
+        print(f"   {name:<20} {clock(seconds)}")
 
 
 def main(argv: Sequence[str]) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,7 @@ class ScenarioResult:
     scenario: str
     returncode: int
     log: Path
+    seconds: float
 
     def tail(self, lines: int = 60) -> str:
         text = self.log.read_text(encoding="utf-8", errors="replace").splitlines()
@@ -62,6 +64,7 @@ class MoleculeRuns:
         # Each task's time and a summary per playbook, for finding the slow steps.
         env["ANSIBLE_CALLBACKS_ENABLED"] = "ansible.posix.profile_tasks"
         log = self.log_dir / f"molecule-{scenario}.log"
+        started = time.monotonic()
         code = self._attempt(scenario, env, log)
         if code != 0 and TOOL_CHECK_FAILED in log.read_text(encoding="utf-8", errors="replace"):
             # Molecule's own probe of the ansible-playbook binary failed before
@@ -72,7 +75,7 @@ class MoleculeRuns:
             # A suffix `nova report tests --molecule` does not read as a run.
             log.rename(log.with_suffix(".first-attempt"))
             code = self._attempt(scenario, env, log)
-        return ScenarioResult(scenario, code, log)
+        return ScenarioResult(scenario, code, log, time.monotonic() - started)
 
     @staticmethod
     def _attempt(scenario: str, env: dict[str, str], log: Path) -> int:
