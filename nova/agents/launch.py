@@ -11,7 +11,10 @@ from typing import TYPE_CHECKING
 
 from nova.agents.blueprints.catalogue import load, load_catalogue
 from nova.agents.blueprints.model import Blueprint
+from nova.agents.skills.registry import make_handler
+from nova.audit.log import AuditLog
 from nova.core.errors import NovaError
+from nova.policy.gate import check_agent_launch
 
 if TYPE_CHECKING:
     from nova.queue.worker import Handler
@@ -34,10 +37,6 @@ class WorkerPlan:
 
 def plan_worker(name: str, actor: str) -> WorkerPlan:
     """The skills, handlers and slots of a blueprint worker, once the policy allows it."""
-    from nova.agents.skills.registry import make_handler
-    from nova.audit.log import AuditLog
-    from nova.policy.gate import check_agent_launch
-
     blueprint = load(name)
     decision = check_agent_launch(
         blueprint.name, blueprint.role, list(blueprint.skills), actor=actor

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from nova.agents.supervisor import Program
+from nova.audit.log import AuditLog
 from nova.core.paths import state_db
 
 log = logging.getLogger(__name__)
@@ -36,8 +37,6 @@ CREATE TABLE IF NOT EXISTS agent_transitions (
 
 class TransitionRecorder:
     def __init__(self, audit_path: Path | None = None, store_path: Path | None = None) -> None:
-        from nova.audit.log import AuditLog
-
         self.audit = AuditLog(audit_path)
         self.store_path = store_path or state_db()
 

@@ -13,8 +13,11 @@ from pathlib import Path
 
 import psutil
 
+from nova.ansible import inventory as inventories
+from nova.ansible.runner import ansible_env
 from nova.controller.checks import FAIL, INFO, OK, WARN, Check, nvidia_gpus
 from nova.core.paths import ensure_home
+from nova.sandbox.docker import daemon_running
 
 MIN_PYTHON = (3, 11)
 MIN_ANSIBLE_CORE = (2, 17)
@@ -59,8 +62,6 @@ def check_ansible() -> Check:
 
 
 def check_docker() -> Check:
-    from nova.sandbox.docker import daemon_running
-
     if daemon_running():
         return Check("docker", OK, "daemon reachable")
     return Check(
@@ -99,9 +100,6 @@ def check_gpu() -> Check:
 def check_reachability(inventory_name: str) -> list[Check]:
     """Ping every host of the inventory through Ansible."""
     import ansible_runner
-
-    from nova.ansible import inventory as inventories
-    from nova.ansible.runner import ansible_env
 
     inventory = inventories.resolve(inventory_name)
     hosts = inventories.list_hosts(inventory)

@@ -13,6 +13,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, start_http_server
 
 from nova.core.errors import NovaError
+from nova.kpi import default_store
 from nova.kpi.collector import KpiCollector
 from nova.kpi.store import KpiStore
 
@@ -41,8 +42,6 @@ class Exporter:
 
 def register_kpis(registry: CollectorRegistry, store: KpiStore | None = None) -> KpiCollector:
     """Add the KPIs to `registry`; returns the collector (to unregister it later)."""
-    from nova.kpi import default_store
-
     collector = KpiCollector(store or default_store())
     registry.register(collector)
     return collector

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from nova.audit.mask import register_secret
 from nova.core.errors import InputError
 from nova.kpi.store import Inc, KpiStore
 from nova.monitor.evaluate import Evaluation, evaluate
@@ -116,7 +117,6 @@ def _token(config: ThresholdFile, webhook: Webhook | None) -> str | None:
         raise InputError(
             config.path, "webhook.token_env", f"environment variable {webhook.token_env} is not set"
         )
-    from nova.audit.mask import register_secret
 
     register_secret(token)
     return token

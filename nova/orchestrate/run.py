@@ -15,25 +15,26 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import psutil
 
+from nova.ansible import inventory as inventories
+from nova.audit.log import AuditLog, current_actor
 from nova.core.errors import InputError
 from nova.core.paths import ensure_home, nova_home
 from nova.orchestrate.catalogue import Catalogue, CatalogueTask, load_catalogue
 from nova.orchestrate.hub.store import Hub
 from nova.orchestrate.memory import MemoryPeaks, MemorySampler
 from nova.orchestrate.queue_access import QueueTasks, TaskDefaults, open_queue
+from nova.orchestrate.report import write_report
 from nova.orchestrate.scheduler import PhaseScheduler, PhaseSettings
 from nova.orchestrate.states import COMPLETED, SETTLED, TaskState
+from nova.orchestrate.status.model import latest_records
 from nova.orchestrate.store import OrchestrationRecord, OrchestrationStore, TaskRecord
 from nova.orchestrate.workers import WorkerCommand, WorkerPool, blueprint_worker
 from nova.provisioning.plan import Phase
 from nova.runs.ids import new_run_id
-
-if TYPE_CHECKING:
-    from nova.audit.log import AuditLog
 
 MODE_ENV = "NOVA_EXECUTION_MODE"
 MODES = ("sequential", "parallel")
@@ -122,8 +123,6 @@ def orchestrate(
     services: Services | None = None,
 ) -> OrchestrationRecord:
     """Run the request; returns the recorded run, whatever its outcome."""
-    from nova.ansible import inventory as inventories
-
     observer = observer or SilentObserver()
     # Everything the user gave is checked before anything is recorded.
     catalogue = catalogue or load_catalogue()
@@ -147,8 +146,6 @@ def orchestrate(
 
 
 def _default_services() -> Services:
-    from nova.audit.log import AuditLog
-
     return Services(OrchestrationStore(), Hub(), AuditLog())
 
 
@@ -177,8 +174,6 @@ class _Run:
         self.agents = list(dict.fromkeys(t.agent for t in tasks))
 
     def execute(self, worker_command: WorkerCommand) -> OrchestrationRecord:
-        from nova.audit.log import current_actor
-
         me = psutil.Process()
         queue_label = self.request.server or "embedded"
         self.store.start(
@@ -367,15 +362,10 @@ class _Run:
 
     def _completed_before(self) -> set[str]:
         """Tasks done by earlier runs: a dependency on them is met."""
-        from nova.orchestrate.status.model import latest_records
-
         latest = latest_records(self.store)
         return {task for task, record in latest.items() if record.status is TaskState.DONE}
 
     def _finish(self, status: str, note: str | None, peaks: MemoryPeaks | None) -> None:
-        from nova.audit.log import current_actor
-        from nova.orchestrate.report import write_report
-
         self.store.finish(self.id, status, memory=peaks, note=note)
         self.hub.broadcast(
             self.id,

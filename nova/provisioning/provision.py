@@ -19,9 +19,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from nova.ansible import inventory as inventories
 from nova.ansible.runner import PlaybookResult, RunnerEvent, run_playbook
+from nova.audit.log import AuditLog
 from nova.core.errors import InputError
 from nova.core.paths import ensure_home, reports_dir, runs_dir
 from nova.kpi import record_phase, record_run
+from nova.policy.gate import check_provision
 from nova.provisioning.plan import Phase, load_plan
 from nova.runs.ids import new_run_id
 from nova.runs.report import write_run_report
@@ -30,7 +32,6 @@ from nova.runs.state import RunRecord, StateStore
 if TYPE_CHECKING:
     import threading
 
-    from nova.audit.log import AuditLog
     from nova.policy.decision import Decision
 
 
@@ -65,8 +66,6 @@ class PhaseGate(Protocol):
 
 
 def policy_gate(context: RunContext, phase: Phase) -> Decision:
-    from nova.policy.gate import check_provision
-
     return check_provision(
         launcher=context.launcher,
         inventory=context.request.inventory,
@@ -134,8 +133,6 @@ def provision(
     audit: AuditLog | None = None,
 ) -> RunRecord:
     """Run the requested phases; returns the recorded run, whatever its outcome."""
-    from nova.audit.log import AuditLog
-
     observer = observer or SilentObserver()
     # Validate everything before anything is recorded.
     plan = load_plan()

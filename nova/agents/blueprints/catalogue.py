@@ -12,6 +12,7 @@ from nova.agents.blueprints.model import Blueprint
 from nova.agents.blueprints.schema import NAME_RE, load_file
 from nova.core.errors import InputError
 from nova.core.paths import nova_home
+from nova.provisioning.plan import default_plan_path, load_plan
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "catalogue"
 SUFFIX = ".yaml"
@@ -23,8 +24,6 @@ def user_dir() -> Path:
 
 def known_phases() -> list[str] | None:
     """Phase names from the plan, or None where no plan is installed (a bare worker host)."""
-    from nova.provisioning.plan import default_plan_path, load_plan
-
     if not default_plan_path().is_file():
         return None
     return [p.name for p in load_plan().phases]
