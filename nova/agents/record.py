@@ -9,30 +9,18 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
 from nova.agents.supervisor import Program
 from nova.audit.log import AuditLog
 from nova.core.paths import state_db
+from nova.runs.statedb import connect, prepare
 
 log = logging.getLogger(__name__)
 
 ACTOR = "nova-agents"
 ACTION = "agent.state"
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS agent_transitions (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    time TEXT NOT NULL,
-    program TEXT NOT NULL,
-    from_state TEXT NOT NULL,
-    to_state TEXT NOT NULL,
-    pid INTEGER,
-    create_time REAL,
-    reason TEXT NOT NULL
-);
-"""
 
 
 class TransitionRecorder:
@@ -66,9 +54,7 @@ class TransitionRecorder:
     def to_store(
         self, name: str, old: str, new: str, reason: str, pid: int | None, create_time: float | None
     ) -> None:
-        self.store_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with closing(sqlite3.connect(self.store_path, timeout=30)) as db, db:
-            db.executescript(SCHEMA)
+        with connect(prepare(self.store_path)) as db:
             db.execute(
                 "INSERT INTO agent_transitions (time, program, from_state, to_state, pid,"
                 " create_time, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -88,8 +74,6 @@ def stored_transitions(store_path: Path | None = None) -> list[dict[str, object]
     path = store_path or state_db()
     if not path.exists():
         return []
-    with closing(sqlite3.connect(path, timeout=30)) as db:
-        db.executescript(SCHEMA)
-        db.row_factory = sqlite3.Row
+    with connect(prepare(path)) as db:
         rows = db.execute("SELECT * FROM agent_transitions ORDER BY seq").fetchall()
     return [dict(r) for r in rows]

@@ -20,53 +20,6 @@ from nova.runs.statedb import connect, prepare
 
 RESULT_LIMIT = 64 * 1024
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS orchestrations (
-    id TEXT PRIMARY KEY,
-    started_at REAL NOT NULL,
-    finished_at REAL,
-    status TEXT NOT NULL,
-    mode TEXT NOT NULL,
-    concurrency INTEGER NOT NULL,
-    inventory TEXT NOT NULL,
-    agents TEXT NOT NULL,
-    check_mode INTEGER NOT NULL,
-    queue TEXT NOT NULL,
-    pid INTEGER NOT NULL,
-    pid_started REAL NOT NULL,
-    memory TEXT,
-    report_path TEXT,
-    note TEXT
-);
-CREATE TABLE IF NOT EXISTS orchestration_phases (
-    run_id TEXT NOT NULL REFERENCES orchestrations(id),
-    seq INTEGER NOT NULL,
-    name TEXT NOT NULL,
-    status TEXT NOT NULL,
-    started_at REAL NOT NULL,
-    finished_at REAL,
-    note TEXT,
-    PRIMARY KEY (run_id, seq)
-);
-CREATE TABLE IF NOT EXISTS orchestration_tasks (
-    run_id TEXT NOT NULL REFERENCES orchestrations(id),
-    task TEXT NOT NULL,
-    agent TEXT NOT NULL,
-    phase TEXT NOT NULL,
-    skill TEXT NOT NULL,
-    status TEXT NOT NULL,
-    queue_id TEXT,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    queued_at REAL,
-    started_at REAL,
-    finished_at REAL,
-    error TEXT,
-    result TEXT,
-    PRIMARY KEY (run_id, task)
-);
-CREATE INDEX IF NOT EXISTS orchestration_tasks_task ON orchestration_tasks(task);
-"""
-
 
 @dataclass
 class TaskRecord:
@@ -166,7 +119,7 @@ class OrchestrationRecord:
 
 class OrchestrationStore:
     def __init__(self, path: Path | None = None) -> None:
-        self.path = prepare(SCHEMA, path)
+        self.path = prepare(path)
 
     # writes -----------------------------------------------------------------
 

@@ -15,54 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from nova.ansible.runner import HostStats, TaskResult
-from nova.core.paths import state_db
 from nova.runs import statedb
-
-SCHEMA_VERSION = 1
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    id TEXT PRIMARY KEY,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    status TEXT NOT NULL,
-    inventory TEXT NOT NULL,
-    phases TEXT NOT NULL,
-    limit_pattern TEXT,
-    check_mode INTEGER NOT NULL,
-    launcher TEXT NOT NULL,
-    report_path TEXT
-);
-CREATE TABLE IF NOT EXISTS phases (
-    run_id TEXT NOT NULL REFERENCES runs(id),
-    seq INTEGER NOT NULL,
-    name TEXT NOT NULL,
-    status TEXT NOT NULL,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    rc INTEGER,
-    decision_id TEXT,
-    note TEXT,
-    PRIMARY KEY (run_id, seq)
-);
-CREATE TABLE IF NOT EXISTS host_results (
-    run_id TEXT NOT NULL REFERENCES runs(id),
-    phase TEXT NOT NULL,
-    host TEXT NOT NULL,
-    ok INTEGER NOT NULL, changed INTEGER NOT NULL, failed INTEGER NOT NULL,
-    unreachable INTEGER NOT NULL, skipped INTEGER NOT NULL,
-    rescued INTEGER NOT NULL, ignored INTEGER NOT NULL,
-    PRIMARY KEY (run_id, phase, host)
-);
-CREATE TABLE IF NOT EXISTS failed_tasks (
-    run_id TEXT NOT NULL REFERENCES runs(id),
-    phase TEXT NOT NULL,
-    host TEXT NOT NULL,
-    task TEXT NOT NULL,
-    status TEXT NOT NULL,
-    message TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS runs_started ON runs(started_at);
-"""
 
 
 def now() -> str:
@@ -125,11 +78,7 @@ class RunRecord:
 
 class StateStore:
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path or state_db()
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with self._connect() as db:
-            db.executescript(SCHEMA)
-            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        self.path = statedb.prepare(path)
 
     def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
         return statedb.connect(self.path, foreign_keys=True)

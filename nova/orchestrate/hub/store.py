@@ -21,20 +21,6 @@ from nova.runs.statedb import connect, prepare
 
 BROADCAST = "*"
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS hub_messages (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    channel TEXT NOT NULL,
-    at REAL NOT NULL,
-    kind TEXT NOT NULL,
-    sender TEXT NOT NULL,
-    recipients TEXT NOT NULL,
-    subject TEXT NOT NULL,
-    body TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS hub_messages_channel ON hub_messages(channel, seq);
-"""
-
 
 @dataclass(frozen=True)
 class Message:
@@ -66,7 +52,7 @@ class Message:
 
 class Hub:
     def __init__(self, path: Path | None = None) -> None:
-        self.path = prepare(SCHEMA, path)
+        self.path = prepare(path)
 
     def post(self, message: Message) -> Message:
         """Persist a message; returns it with its sequence number and time."""

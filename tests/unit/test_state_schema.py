@@ -1,0 +1,84 @@
+"""The state store has one schema version for all its tables, and migrations only add."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from nova.agents.record import stored_transitions
+from nova.core.errors import NovaError
+from nova.orchestrate.hub.store import Hub
+from nova.orchestrate.store import OrchestrationStore
+from nova.runs.schema import MIGRATIONS, VERSION
+from nova.runs.state import StateStore
+from nova.runs.statedb import prepare
+
+TABLES = {
+    "runs", "phases", "host_results", "failed_tasks",
+    "orchestrations", "orchestration_phases", "orchestration_tasks",
+    "hub_messages", "agent_transitions",
+}  # fmt: skip
+
+
+def tables(path: Path) -> set[str]:
+    with closing(sqlite3.connect(path)) as db:
+        rows = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    return {name for (name,) in rows} - {"sqlite_sequence"}
+
+
+def version(path: Path) -> int:
+    with closing(sqlite3.connect(path)) as db:
+        return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def test_a_new_store_has_every_table_at_the_current_version(tmp_path: Path) -> None:
+    path = prepare(tmp_path / "state.db")
+    assert tables(path) == TABLES
+    assert version(path) == VERSION == len(MIGRATIONS)
+
+
+@pytest.mark.parametrize("opener", [StateStore, OrchestrationStore, Hub])
+def test_every_store_opens_the_file_at_the_one_version(tmp_path: Path, opener: type) -> None:
+    opener(tmp_path / "state.db")
+    assert version(tmp_path / "state.db") == VERSION
+    assert tables(tmp_path / "state.db") == TABLES
+
+
+def test_a_file_of_the_first_version_keeps_its_runs(tmp_path: Path) -> None:
+    """What an older Nova left: version 1, the run tables, a run and an orchestration table."""
+    path = tmp_path / "state.db"
+    with closing(sqlite3.connect(path)) as db, db:
+        db.executescript(MIGRATIONS[0])
+        db.execute(
+            "INSERT INTO runs (id, started_at, status, inventory, phases, check_mode, launcher)"
+            " VALUES ('20261203-101010-abcdef', '2026-12-03T10:10:10', 'successful',"
+            " 'sandbox', '[\"foundation\"]', 0, 'ops')"
+        )
+        # Orchestration tables used to appear on first use, outside any version.
+        db.execute(
+            "CREATE TABLE hub_messages (seq INTEGER PRIMARY KEY, channel TEXT, at REAL,"
+            " kind TEXT, sender TEXT, recipients TEXT, subject TEXT, body TEXT)"
+        )
+        db.execute(
+            "INSERT INTO hub_messages VALUES (1, 'r1', 1.0, 'note', 'a', '[\"*\"]', 's', '{}')"
+        )
+        db.execute("PRAGMA user_version = 1")
+    store = StateStore(path)
+    assert version(path) == VERSION and tables(path) == TABLES
+    (run,) = store.list_runs()
+    assert run.id == "20261203-101010-abcdef" and run.status == "successful"
+    assert [m.subject for m in Hub(path).read("r1")] == ["s"]
+    assert stored_transitions(path) == []
+
+
+def test_a_newer_file_is_refused_and_left_as_it_is(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute("CREATE TABLE future (x)")
+        db.execute(f"PRAGMA user_version = {VERSION + 1}")
+    with pytest.raises(NovaError, match=rf"schema version {VERSION + 1} is newer than this Nova"):
+        StateStore(path)
+    assert tables(path) == {"future"} and version(path) == VERSION + 1
