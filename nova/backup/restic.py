@@ -18,11 +18,15 @@ from typing import Any
 
 from nova.core.errors import NovaError
 
-MISSING_MARKERS = ("Is there a repository at the following location?", "repository does not exist")
-WRONG_PASSWORD_MARKERS = ("wrong password", "no key found")
-# restic 0.17+ exit codes; older versions exit 1 and are recognised by their messages.
+# restic 0.17+ exit codes; older versions exit 1 and are recognised by their
+# messages. These constants, `classify`, `last_line` and `failure_reason` are
+# also defined in the backup role's files/nova-backup.py, which runs on hosts
+# without Nova; tests/unit/backup/test_restic_outcomes.py holds both copies to
+# the same cases.
 EXIT_NO_REPOSITORY = 10
 EXIT_WRONG_PASSWORD = 12
+MISSING_MARKERS = ("Is there a repository at the following location?", "repository does not exist")
+WRONG_PASSWORD_MARKERS = ("wrong password", "no key found")
 TIMEOUT = 3600
 
 
@@ -81,10 +85,10 @@ class Repository:
                 f"{self.path}; put the original password file back"
             )
         if state != "missing":
-            raise NovaError(f"cannot open the repository {self.path}: {last_line(probe.stderr)}")
+            raise NovaError(f"cannot open the repository {self.path}: {failure_reason(probe)}")
         created = self.restic("init")
         if created.returncode != 0:
-            raise NovaError(f"restic init {self.path} failed: {last_line(created.stderr)}")
+            raise NovaError(f"restic init {self.path} failed: {failure_reason(created)}")
         return True
 
     def backup(self, paths: list[Path], excludes: list[str], tag: str, host: str) -> dict[str, Any]:
@@ -94,13 +98,13 @@ class Repository:
         proc = self.restic(*args, *(str(p) for p in paths))
         summary = _summary(proc.stdout)
         if proc.returncode not in (0, 3) or not summary.get("snapshot_id"):
-            raise NovaError(f"restic backup failed: {last_line(proc.stderr)}")
+            raise NovaError(f"restic backup failed: {failure_reason(proc)}")
         return summary
 
     def snapshots(self, tag: str) -> list[dict[str, Any]]:
         proc = self.restic("snapshots", "--json", "--tag", tag)
         if proc.returncode != 0:
-            raise NovaError(f"restic snapshots failed: {last_line(proc.stderr)}")
+            raise NovaError(f"restic snapshots failed: {failure_reason(proc)}")
         found: list[dict[str, Any]] = json.loads(proc.stdout or "[]") or []
         return sorted(found, key=lambda s: str(s.get("time", "")))
 
@@ -110,7 +114,7 @@ class Repository:
             args += [f"--keep-{period}", str(count)]
         proc = self.restic(*args)
         if proc.returncode != 0:
-            raise NovaError(f"restic forget --prune failed: {last_line(proc.stderr)}")
+            raise NovaError(f"restic forget --prune failed: {failure_reason(proc)}")
 
 
 def create_password_file(path: Path) -> None:
@@ -121,7 +125,10 @@ def create_password_file(path: Path) -> None:
 
 
 def classify(proc: subprocess.CompletedProcess[str]) -> str:
+    """What a restic call says about the repository: ready, missing, wrong-password or error."""
     text = proc.stderr or ""
+    if proc.returncode == 0:
+        return "ready"
     if proc.returncode == EXIT_NO_REPOSITORY or any(m in text for m in MISSING_MARKERS):
         return "missing"
     if proc.returncode == EXIT_WRONG_PASSWORD or any(m in text for m in WRONG_PASSWORD_MARKERS):
@@ -129,9 +136,15 @@ def classify(proc: subprocess.CompletedProcess[str]) -> str:
     return "error"
 
 
-def last_line(text: str) -> str:
+def last_line(text: str | None) -> str:
+    """The last non-blank line of the text, or "" when there is none (callers say what instead)."""
     lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
-    return lines[-1] if lines else "no message"
+    return lines[-1] if lines else ""
+
+
+def failure_reason(proc: subprocess.CompletedProcess[str]) -> str:
+    """Why a command failed: its last line of errors, or its exit code when it printed none."""
+    return last_line(proc.stderr) or f"exit code {proc.returncode}"
 
 
 def _summary(stdout: str) -> dict[str, Any]:

@@ -32,7 +32,10 @@ EXIT_NO_REPOSITORY = 10
 EXIT_WRONG_PASSWORD = 12
 
 # restic before 0.17 exits 1 for every fatal error, so the two outcomes that
-# matter are also recognised by their messages.
+# matter are also recognised by their messages. These markers, the two exit
+# codes above, classify, last_line and failure_reason are also defined in Nova
+# (nova/backup/restic.py), which this program cannot import on a host; Nova's
+# tests/unit/backup/test_restic_outcomes.py holds both copies to the same cases.
 MISSING_MARKERS = ("Is there a repository at the following location?", "repository does not exist")
 WRONG_PASSWORD_MARKERS = ("wrong password", "no key found")
 
@@ -82,6 +85,7 @@ def restic(config: dict, *args: str, capture: bool = True) -> subprocess.Complet
 
 
 def classify(proc: subprocess.CompletedProcess) -> str:
+    """What a restic call says about the repository: ready, missing, wrong-password or error."""
     text = proc.stderr or ""
     if proc.returncode == 0:
         return "ready"
@@ -92,9 +96,15 @@ def classify(proc: subprocess.CompletedProcess) -> str:
     return "error"
 
 
-def last_line(text: str) -> str:
+def last_line(text: str | None) -> str:
+    """The last non-blank line of the text, or "" when there is none (callers say what instead)."""
     lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
     return lines[-1] if lines else ""
+
+
+def failure_reason(proc: subprocess.CompletedProcess) -> str:
+    """Why a command failed: its last line of errors, or its exit code when it printed none."""
+    return last_line(proc.stderr) or f"exit code {proc.returncode}"
 
 
 def probe(config: dict) -> dict:
@@ -110,7 +120,7 @@ def probe(config: dict) -> dict:
             "back (a new repository is never created over an existing one)"
         )
     elif state == "error":
-        result["message"] = last_line(proc.stderr) or f"restic exited {proc.returncode}"
+        result["message"] = failure_reason(proc)
     return result
 
 
@@ -130,7 +140,7 @@ def cmd_init(config: dict, _args: argparse.Namespace) -> tuple[dict, int]:
         raise JobError(f"cannot open the repository: {result['message']}")
     proc = restic(config, "init")
     if proc.returncode != 0:
-        raise JobError(f"restic init failed: {last_line(proc.stderr)}")
+        raise JobError(f"restic init failed: {failure_reason(proc)}")
     return {"state": "ready", "repository": config["repository"], "created": True}, 0
 
 
@@ -174,7 +184,7 @@ def dump_postgresql(config: dict) -> str | None:
         )
     if proc.returncode != 0:
         os.unlink(partial)
-        raise JobError(f"pg_dumpall failed: {last_line(proc.stderr)}")
+        raise JobError(f"pg_dumpall failed: {failure_reason(proc)}")
     os.replace(partial, target)
     return folder
 
@@ -247,7 +257,7 @@ def cmd_run(config: dict, _args: argparse.Namespace) -> tuple[dict, int]:
         summary = backup_summary(proc.stdout)
         # restic exits 3 when some files could not be read; the snapshot exists.
         if proc.returncode not in (0, 3) or not summary.get("snapshot_id"):
-            raise JobError(f"restic backup failed: {last_line(proc.stderr)}")
+            raise JobError(f"restic backup failed: {failure_reason(proc)}")
         record["snapshot"] = full_id(config, summary["snapshot_id"])
         record["files"] = summary.get("total_files_processed", 0)
         record["bytes_added"] = summary.get("data_added", 0)
@@ -274,7 +284,7 @@ def forget(config: dict) -> dict:
         args += [f"--keep-{period}", str(keep[period])]
     proc = restic(config, *args)
     if proc.returncode != 0:
-        raise JobError(f"restic forget --prune failed: {last_line(proc.stderr)}")
+        raise JobError(f"restic forget --prune failed: {failure_reason(proc)}")
     return {period: keep[period] for period in ("daily", "weekly", "monthly")}
 
 
@@ -298,7 +308,7 @@ def cmd_check(config: dict, _args: argparse.Namespace) -> tuple[dict, int]:
 def list_snapshots(config: dict) -> list:
     proc = restic(config, "snapshots", "--json", "--host", config["host"], "--tag", TAG)
     if proc.returncode != 0:
-        raise JobError(f"restic snapshots failed: {last_line(proc.stderr)}", classify_code(proc))
+        raise JobError(f"restic snapshots failed: {failure_reason(proc)}", classify_code(proc))
     snapshots = json.loads(proc.stdout or "[]") or []
     return sorted(snapshots, key=lambda s: s.get("time", ""))
 
@@ -361,7 +371,7 @@ def cmd_verify(config: dict, _args: argparse.Namespace) -> tuple[dict, int]:
             config, "restore", latest["id"], "--target", scratch, "--include", canary
         )
         if proc.returncode != 0:
-            raise JobError(f"restic restore failed: {last_line(proc.stderr)}")
+            raise JobError(f"restic restore failed: {failure_reason(proc)}")
         outcome = compare_canaries(scratch + canary)
         record.update(outcome)
         passed = outcome["checked"] > 0 and not outcome["mismatched"] and not outcome["missing"]
@@ -389,7 +399,7 @@ def cmd_restore(config: dict, args: argparse.Namespace) -> tuple[dict, int]:
     os.makedirs(args.target, mode=0o700, exist_ok=True)
     proc = restic(config, "restore", snapshot, "--target", args.target)
     if proc.returncode != 0:
-        raise JobError(f"restic restore failed: {last_line(proc.stderr)}", classify_code(proc))
+        raise JobError(f"restic restore failed: {failure_reason(proc)}", classify_code(proc))
     return {"time": now(), "snapshot": snapshot, "target": args.target, "status": "ok"}, 0
 
 
