@@ -22,7 +22,7 @@ import ansible_collections
 import pytest
 import yaml
 
-from nova.paths import project_root
+from nova.core.paths import project_root
 
 ROOT = project_root()
 SOURCE = (ROOT / "roles").resolve().parent

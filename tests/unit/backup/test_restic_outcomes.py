@@ -15,7 +15,7 @@ from types import ModuleType
 import pytest
 
 from nova.backup import restic
-from nova.paths import project_root
+from nova.core.paths import project_root
 
 SCRIPT = project_root() / "roles" / "backup" / "files" / "nova-backup.py"
 

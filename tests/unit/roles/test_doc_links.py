@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from nova.paths import project_root
+from nova.core.paths import project_root
 
 ROOT = project_root()
 ROLES_DIR = ROOT / "roles"

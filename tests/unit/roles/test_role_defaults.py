@@ -15,7 +15,7 @@ import pytest
 import yaml
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from nova.paths import project_root
+from nova.core.paths import project_root
 
 ROLES_DIR = project_root() / "roles"
 ROLES = sorted(p.name for p in ROLES_DIR.iterdir() if (p / "tasks").is_dir())

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from nova.paths import project_root
+from nova.core.paths import project_root
 
 ROOT = project_root()
 ROLES_DIR = ROOT / "roles"
