@@ -31,6 +31,11 @@ def project_root() -> Path:
     return PACKAGE_DIR.parent
 
 
+def collection_dir() -> Path:
+    """The nova.spark collection in the project: roles, playbooks and plugins."""
+    return project_root() / "collections" / "ansible_collections" / "nova" / "spark"
+
+
 def runs_dir() -> Path:
     return nova_home() / "runs"
 

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from nova.core.errors import InputError, NovaError
-from nova.core.paths import project_root
+from nova.core.paths import collection_dir, project_root
 
 VPN_TYPES = ("wireguard", "openvpn")
 
@@ -38,9 +38,9 @@ def defaults(vpn: str) -> dict[str, Any]:
 
 
 def filter_module(vpn: str, name: str) -> ModuleType:
-    """One of the role's filter plugins, for the computations the role itself makes."""
-    path = role_dir(vpn) / "filter_plugins" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"nova_role_{vpn}_{name}", path)
+    """One of the collection's filter plugins, for the computations the VPN role makes with it."""
+    path = collection_dir() / "plugins" / "filter" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"nova_{check_vpn(vpn)}_{name}", path)
     if spec is None or spec.loader is None:
         raise NovaError(f"{path}: cannot load the role's filter plugin")
     module = importlib.util.module_from_spec(spec)

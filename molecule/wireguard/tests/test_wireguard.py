@@ -94,8 +94,8 @@ def test_every_member_pings_every_other_over_the_tunnel(host, member):
         if other == member:
             continue
         # A reply within 15 s, one probe a second: WireGuard starts a session on
-        # the first packet and retries a lost handshake only after 5 s (seen
-        # once right after the join, when three probes in 4 s all went unanswered).
+        # the first packet and retries a lost handshake only after 5 s, so a
+        # shorter wait can miss a tunnel that is up.
         result = host.run(f"ping -c 1 -w 15 -I wg0 {ADDRESSES[other]}")
         assert result.rc == 0, f"{member} -> {other}: {result.stdout}{result.stderr}"
 

@@ -113,7 +113,7 @@ class RoleRun:
             "hosts": "all",
             "become": self.become,
             "gather_facts": self.gather_facts,
-            "roles": [{"role": self.role}],
+            "roles": [{"role": f"nova.spark.{self.role}"}],
             "module_defaults": APT_LOCK_WAIT,
         }
         playbook.write_text(yaml.safe_dump([play], sort_keys=False), encoding="utf-8")

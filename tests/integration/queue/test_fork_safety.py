@@ -3,9 +3,9 @@
 A worker runs skills through ansible-runner, which spawns ansible-playbook
 with pexpect (fork, close every inherited descriptor, exec) while the
 worker's dispatch stream and heartbeats keep gRPC threads working. With
-gRPC's fork handlers on, about one child in seventy aborted before exec
-(SIGABRT after "epoll_wait error: Bad file descriptor") or hung before
-exec, and the skill failed with no output or never ended. The child process
+gRPC's fork handlers on, such a child can abort before exec (SIGABRT after
+"epoll_wait error: Bad file descriptor") or hang before exec, and the skill
+fails with no output or never ends. The child process
 here has a clean environment, as `nova worker` does, so only what importing
 Nova sets can protect it.
 """

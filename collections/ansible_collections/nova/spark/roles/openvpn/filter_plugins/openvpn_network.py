@@ -1,1 +1,0 @@
-../../../plugins/filter/openvpn_network.py

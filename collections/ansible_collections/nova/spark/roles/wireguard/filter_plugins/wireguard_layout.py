@@ -1,1 +1,0 @@
-../../../plugins/filter/wireguard_layout.py
