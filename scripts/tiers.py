@@ -308,7 +308,9 @@ def full_run() -> int:
         print(f"| {outcome.name} | {verdict} | {clock(outcome.seconds)} |")
     print(f"| all | | {clock(total)} (budget {clock(FULL_BUDGET)}) |")
     if checked.seconds > CHECK_BUDGET:
-        print(f"warning: check took {clock(checked.seconds)}, over its {clock(CHECK_BUDGET)}")
+        print(
+            f"warning: check took {clock(checked.seconds)}, over its {clock(CHECK_BUDGET)} budget"
+        )
     if total > FULL_BUDGET:
         print(f"warning: the full run took {clock(total)}, over its {clock(FULL_BUDGET)} budget")
     failed = [o.name for o in outcomes if not o.ok]
