@@ -79,13 +79,15 @@ def verify_command(log_path: Path | None, trusted: Path | None, output: str) -> 
 
 @audit.command("export")
 @LOG
-@click.option("--to", "target", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--to", "target", required=True, type=click.Path(path_type=Path), metavar="FILE",
+              help="File to write (missing folders are made).")  # fmt: skip
 @click.option("--checkpoints-only", is_flag=True, help="Only the public key and checkpoints.")
 def export(log_path: Path | None, target: Path, checkpoints_only: bool) -> None:
     """Sign the head and export checkpoints (and entries) to keep elsewhere."""
     from nova.audit.export import export_document
     from nova.audit.log import AuditLog
+    from nova.core.exportfile import write_export
 
     document = export_document(AuditLog(log_path), include_entries=not checkpoints_only)
-    target.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    write_export(target, json.dumps(document, indent=2) + "\n", option="--to")
     click.echo(f"exported {len(document['checkpoints'])} checkpoints to {target}")

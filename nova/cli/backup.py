@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from nova.cli.options import host_limit_option, inventory_option
+from nova.cli.options import export_option, host_limit_option, inventory_option
 from nova.cli.output import OUTPUT_OPTION, console, print_json
 from nova.core.errors import EXIT_FAILED, EXIT_OK
 
@@ -14,12 +14,7 @@ from nova.core.errors import EXIT_FAILED, EXIT_OK
 @click.group(invoke_without_command=True)
 @click.option("--plan", "plan_name", help="render the rollout plan (only `default` exists)")
 @inventory_option(purpose="the plan covers its hosts")
-@click.option(
-    "--export",
-    "export",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="also write the plan to FILE (.json for JSON, anything else Markdown)",
-)
+@export_option("also write the plan to FILE (.json for JSON, anything else Markdown)", "export")
 @OUTPUT_OPTION
 @click.pass_context
 def backup(
@@ -42,9 +37,10 @@ def backup(
     plan = build_plan(plan_name, inventory)
     markdown = render_markdown(plan)
     if export is not None:
+        from nova.core.exportfile import write_export
+
         data = json.dumps(plan.to_dict(), indent=2, sort_keys=True) + "\n"
-        text = data if export.suffix == ".json" else markdown
-        export.write_text(text, encoding="utf-8")
+        write_export(export, data if export.suffix == ".json" else markdown)
     if output == "json":
         print_json(plan.to_dict())
     else:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from nova.cli.options import host_limit_option, inventory_option
+from nova.cli.options import export_option, host_limit_option, inventory_option
 from nova.cli.output import OUTPUT_OPTION, console, print_json
 from nova.core.errors import EXIT_FAILED, EXIT_OK
 
@@ -18,12 +18,7 @@ if TYPE_CHECKING:
 @click.group(invoke_without_command=True)
 @click.option("--vpn", help="wireguard or openvpn")
 @inventory_option(purpose="the VPN plan covers its hosts")
-@click.option(
-    "--export",
-    "export_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="also write the plan to FILE (.json for JSON, Markdown otherwise)",
-)
+@export_option("also write the plan to FILE (.json for JSON, Markdown otherwise)")
 @OUTPUT_OPTION
 @click.pass_context
 def network(

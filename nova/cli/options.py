@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -31,3 +32,15 @@ def inventory_option(
 def host_limit_option(func: F) -> F:
     """`--limit/-l`: the hosts of the inventory to act on."""
     return click.option("--limit", "-l", help=HOST_LIMIT_HELP)(func)
+
+
+def export_option(help_text: str, dest: str = "export_path") -> Callable[[F], F]:
+    """`--export FILE`; the command writes it with nova.core.exportfile.write_export.
+
+    The path is not checked here: the writer makes missing folders and refuses
+    what it cannot write in one line, the same for every command.
+    """
+    return click.option(
+        "--export", dest, type=click.Path(path_type=Path), default=None, metavar="FILE",
+        help=help_text,
+    )  # fmt: skip

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
+from nova.cli.options import export_option
 from nova.cli.output import OUTPUT_OPTION, console
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -24,10 +25,7 @@ STATUSES = (
 
 
 def view_options(func: F) -> F:
-    func = click.option(
-        "--export", "export_path", type=click.Path(dir_okay=False, path_type=Path),
-        default=None, help="Also write the view to FILE (Markdown, or JSON for *.json).",
-    )(func)  # fmt: skip
+    func = export_option("Also write the view to FILE (Markdown, or JSON for *.json).")(func)
     return OUTPUT_OPTION(func)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from nova.core.errors import InputError
+from nova.core.exportfile import write_export
 from nova.network.plan import Plan
 
 
@@ -37,11 +37,4 @@ def write(plan: Plan, path: Path) -> Path:
         if path.suffix == ".json"
         else markdown(plan)
     )
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-    except OSError as exc:
-        raise InputError(path, "--export", exc.strerror or str(exc)) from None
-    return path
+    return write_export(path, text)
