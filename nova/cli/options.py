@@ -44,3 +44,64 @@ def export_option(help_text: str, dest: str = "export_path") -> Callable[[F], F]
         "--export", dest, type=click.Path(path_type=Path), default=None, metavar="FILE",
         help=help_text,
     )  # fmt: skip
+
+
+class ManyValuesOption(click.Option):
+    """A repeatable option that also takes several values after one flag.
+
+    `--phase a b` is read as `--phase a --phase b`: the values run up to the
+    next token that starts with `-` (another option, or `--`), so other options
+    are never swallowed. `--phase a --phase b` and `--phase=a` keep working.
+    Click parses a fixed number of values per option, so the command spreads
+    the values before parsing: use it on a `ManyValuesCommand`.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["multiple"] = True
+        kwargs.setdefault("metavar", "NAME...")
+        super().__init__(*args, **kwargs)
+
+
+class ManyValuesCommand(click.Command):
+    """A command whose ManyValuesOptions take several values after one flag."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        flags = {
+            flag
+            for param in self.params
+            if isinstance(param, ManyValuesOption)
+            for flag in (*param.opts, *param.secondary_opts)
+        }
+        return super().parse_args(ctx, spread_values(args, flags))
+
+
+def spread_values(args: list[str], flags: set[str]) -> list[str]:
+    """`--flag a b c` as `--flag a --flag b --flag c`; everything else is left as it is."""
+    spread: list[str] = []
+    rest = list(args)
+    while rest:
+        token = rest.pop(0)
+        spread.append(token)
+        if token == "--":
+            spread += rest
+            break
+        flag, equals, _ = token.partition("=")
+        if flag not in flags or (equals and not flag.startswith("--")):
+            continue
+        if not equals:
+            if not rest or _is_option(rest[0]):
+                continue  # click says the value is missing, or takes the option as the value
+            spread.append(rest.pop(0))
+        while rest and not _is_option(rest[0]):
+            spread += [flag, rest.pop(0)]
+    return spread
+
+
+def _is_option(token: str) -> bool:
+    return token.startswith("-") and token != "-"
+
+
+def phases_option(help_text: str = "Only these phases (several after one --phase, or repeated).",
+                  ) -> Callable[[F], F]:  # fmt: skip
+    """`--phase NAME...`: on a ManyValuesCommand, `--phase a b` and `--phase a --phase b`."""
+    return click.option("--phase", "phases", cls=ManyValuesOption, help=help_text)

@@ -2,14 +2,19 @@ from __future__ import annotations
 
 import click
 
-from nova.cli.options import host_limit_option, inventory_option
+from nova.cli.options import (
+    ManyValuesCommand,
+    host_limit_option,
+    inventory_option,
+    phases_option,
+)
 from nova.cli.output import OUTPUT_OPTION, console, print_json
 from nova.core.errors import EXIT_FAILED, EXIT_OK
 
 
-@click.command()
+@click.command(cls=ManyValuesCommand)
 @inventory_option()
-@click.option("--phase", "phases", multiple=True, help="run only this phase (repeatable)")
+@phases_option("run only these phases (several after one --phase, or repeated)")
 @host_limit_option
 @click.option("--check", is_flag=True, help="check mode: report what would change, change nothing")
 @click.option("--diff", is_flag=True, help="show the differences in changed files")
