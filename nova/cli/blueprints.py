@@ -6,13 +6,17 @@ from pathlib import Path
 
 import click
 
+from nova.cli.options import DefaultCommandGroup
 from nova.cli.output import OUTPUT_OPTION, console, print_json
 from nova.core.errors import InputError
 
 
-@click.group()
+@click.group(cls=DefaultCommandGroup, default_command="list")
 def blueprints() -> None:
-    """Agent blueprints: role, goal, skills, handlers, resources and restart policy."""
+    """Agent blueprints: role, goal, skills, handlers, resources and restart policy.
+
+    Without a subcommand, list them.
+    """
 
 
 @blueprints.command("list")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from nova.cli.options import DefaultCommandGroup
 from nova.cli.output import OUTPUT_OPTION, console, print_json
 
 if TYPE_CHECKING:
@@ -19,9 +20,12 @@ EXIT_BREACHED = 3
 EXIT_DELIVERY_FAILED = 1
 
 
-@click.group()
+@click.group(cls=DefaultCommandGroup, default_command="kpis")
 def monitor() -> None:
-    """KPIs, Prometheus metrics, alert thresholds and logging."""
+    """KPIs, Prometheus metrics, alert thresholds and logging.
+
+    Without a subcommand, show the recorded KPIs (`kpis`), which changes nothing.
+    """
 
 
 @monitor.command("serve")

@@ -105,3 +105,21 @@ def phases_option(help_text: str = "Only these phases (several after one --phase
                   ) -> Callable[[F], F]:  # fmt: skip
     """`--phase NAME...`: on a ManyValuesCommand, `--phase a b` and `--phase a --phase b`."""
     return click.option("--phase", "phases", cls=ManyValuesOption, help=help_text)
+
+
+class DefaultCommandGroup(click.Group):
+    """A group that runs one of its read-only subcommands when none is named.
+
+    `nova blueprints` is `nova blueprints list`, and options without a
+    subcommand go to it (`nova blueprints -o json`); `--help` stays the group's.
+    """
+
+    def __init__(self, *args: Any, default_command: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.default_command = default_command
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        help_names = set(ctx.help_option_names)
+        if not args or (args[0].startswith("-") and args[0] not in help_names):
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
