@@ -6,14 +6,22 @@ from typing import Any
 
 import click
 
-from nova.cli.options import export_option, host_limit_option, inventory_option
+from nova.cli.options import (
+    checked,
+    export_option,
+    host_limit_option,
+    inventory_option,
+    require_inventory,
+)
 from nova.cli.output import OUTPUT_OPTION, console, print_json
 from nova.core.errors import EXIT_FAILED, EXIT_OK
 
 
 @click.group(invoke_without_command=True)
 @click.option("--plan", "plan_name", help="render the rollout plan (only `default` exists)")
-@inventory_option(purpose="the plan covers its hosts")
+@inventory_option(
+    purpose="the plan covers its hosts", defaults_to="chosen"
+)  # without one: the role's defaults, for every host
 @export_option("also write the plan to FILE (.json for JSON, anything else Markdown)", "export")
 @OUTPUT_OPTION
 @click.pass_context
@@ -33,8 +41,10 @@ def backup(
         click.echo(ctx.get_help())
         return EXIT_OK
     from nova.backup.plan import build_plan, render_markdown
+    from nova.core.settings import chosen_inventory
 
-    plan = build_plan(plan_name, inventory)
+    choice = chosen_inventory(inventory)
+    plan = build_plan(plan_name, checked(choice) if choice else None)
     markdown = render_markdown(plan)
     if export is not None:
         from nova.core.exportfile import write_export
@@ -57,14 +67,14 @@ def _limit_option(func: Any) -> Any:
 
 
 def _inventory_option(func: Any) -> Any:
-    return inventory_option(required=True)(func)
+    return inventory_option(defaults_to="chosen")(func)
 
 
 @backup.command("run")
 @_inventory_option
 @_limit_option
 @OUTPUT_OPTION
-def run_cmd(inventory: str, limit: str | None, output: str) -> int:
+def run_cmd(inventory: str | None, limit: str | None, output: str) -> int:
     """Back the hosts up now, as their timers would, and show the new snapshots."""
     return _job("run", inventory, limit, output)
 
@@ -73,7 +83,7 @@ def run_cmd(inventory: str, limit: str | None, output: str) -> int:
 @_inventory_option
 @_limit_option
 @OUTPUT_OPTION
-def snapshots_cmd(inventory: str, limit: str | None, output: str) -> int:
+def snapshots_cmd(inventory: str | None, limit: str | None, output: str) -> int:
     """List each host's snapshots in its repository."""
     return _job("snapshots", inventory, limit, output)
 
@@ -82,7 +92,7 @@ def snapshots_cmd(inventory: str, limit: str | None, output: str) -> int:
 @_inventory_option
 @_limit_option
 @OUTPUT_OPTION
-def verify_cmd(inventory: str, limit: str | None, output: str) -> int:
+def verify_cmd(inventory: str | None, limit: str | None, output: str) -> int:
     """Restore each host's latest snapshot to scratch and compare its canary checksums."""
     return _job("verify", inventory, limit, output)
 
@@ -93,7 +103,7 @@ def verify_cmd(inventory: str, limit: str | None, output: str) -> int:
 @click.option("--snapshot", required=True, help="snapshot id (as `snapshots` shows) or latest")
 @click.option("--target", required=True, help="absolute folder on the host to restore into")
 @OUTPUT_OPTION
-def restore_cmd(inventory: str, host: str, snapshot: str, target: str, output: str) -> int:
+def restore_cmd(inventory: str | None, host: str, snapshot: str, target: str, output: str) -> int:
     """Restore one snapshot on one host into a folder (files keep their paths under it)."""
     from nova.backup.jobs import RestoreRequest
 
@@ -133,10 +143,12 @@ def self_cmd(repo: Path | None, password_file: Path | None, output: str) -> int:
     return EXIT_OK
 
 
-def _job(job: str, inventory: str, limit: str | None, output: str, restore: Any = None) -> int:
+def _job(
+    job: str, inventory: str | None, limit: str | None, output: str, restore: Any = None
+) -> int:
     from nova.backup.jobs import run_job
 
-    result = run_job(job, inventory, limit, restore)
+    result = run_job(job, require_inventory(inventory), limit, restore)
     if output == "json":
         print_json(result.to_dict())
     else:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from nova.cli.options import export_option, inventory_option
+from nova.cli.options import export_option, inventory_option, require_inventory
 
 
 @click.group()
@@ -16,16 +16,19 @@ def compliance() -> None:
 
 
 @compliance.command("report")
-@inventory_option(required=True, purpose="as recorded in its runs")
+@inventory_option(purpose="as recorded in its runs", defaults_to="chosen")
 @click.option("--host", "hosts", multiple=True, help="Hosts to report on (default: last run's).")
 @export_option("also write the report to FILE (JSON)", "export_file")
 @click.option("--output", type=click.Choice(["text", "json"]), default="text")
-def report(inventory: str, hosts: tuple[str, ...], export_file: Path | None, output: str) -> int:
+def report(
+    inventory: str | None, hosts: tuple[str, ...], export_file: Path | None, output: str
+) -> int:
     """Per control and host: pass, fail or not applicable, with evidence hashes."""
     from nova.audit.log import AuditLog
     from nova.compliance.report import build_report
     from nova.core.paths import state_db
 
+    inventory = require_inventory(inventory)
     results = build_report(inventory, list(hosts), AuditLog(), state_db())
     document = {"inventory": inventory, "controls": [r.to_dict() for r in results]}
     if export_file is not None:

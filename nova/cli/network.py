@@ -6,7 +6,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from nova.cli.options import export_option, host_limit_option, inventory_option
+from nova.cli.options import (
+    export_option,
+    host_limit_option,
+    inventory_option,
+    plan_inventory,
+    require_inventory,
+)
 from nova.cli.output import OUTPUT_OPTION, console, print_json
 from nova.core.errors import EXIT_FAILED, EXIT_OK
 
@@ -17,7 +23,7 @@ if TYPE_CHECKING:
 
 @click.group(invoke_without_command=True)
 @click.option("--vpn", help="wireguard or openvpn")
-@inventory_option(purpose="the VPN plan covers its hosts")
+@inventory_option(purpose="the VPN plan covers its hosts", defaults_to="plan")
 @export_option("also write the plan to FILE (.json for JSON, Markdown otherwise)")
 @OUTPUT_OPTION
 @click.pass_context
@@ -31,11 +37,13 @@ def network(
     """Plan the VPN for an inventory (a plan only: nothing is changed), or read its state."""
     if ctx.invoked_subcommand is not None:
         return EXIT_OK
-    if vpn is None or inventory is None:
-        raise click.UsageError("--vpn and --inventory are required (or: nova network status)")
+    if vpn is None:
+        raise click.UsageError(
+            "--vpn wireguard or --vpn openvpn is required (or: nova network status)"
+        )
     from nova.network import export, plan
 
-    result = plan.build(vpn, inventory)
+    result = plan.build(vpn, plan_inventory(inventory))
     if export_path is not None:
         export.write(result, export_path)
     if output == "json":
@@ -51,6 +59,8 @@ def _print_plan(plan: Plan, export_path: Path | None) -> None:
     out = console()
     out.print(f"[bold]{plan.vpn} plan[/] for inventory {plan.inventory}, group {plan.group}")
     out.print(f"[yellow]{plan.notice}[/]")
+    for note in plan.notes:
+        out.print(note, highlight=False)
     table = Table("host", "role", "tunnel address", "endpoint", "peers", "firewall")
     for host in plan.hosts:
         table.add_row(
@@ -61,24 +71,25 @@ def _print_plan(plan: Plan, export_path: Path | None) -> None:
             ", ".join(host.peers) or "-",
             ", ".join(host.firewall) or "-",
         )
-    out.print(table)
+    if plan.hosts:
+        out.print(table)
     for number, step in enumerate(plan.steps, start=1):
-        out.print(f"{number}. {step}")
-    out.print(f"apply with: {plan.apply}")
+        out.print(f"{number}. {step}", highlight=False)
+    out.print(f"apply with: {plan.apply}" if plan.apply else "nothing to apply yet")
     if export_path is not None:
         out.print(f"plan written to {export_path}")
 
 
 @network.command()
-@inventory_option(required=True)
+@inventory_option(defaults_to="chosen")
 @click.option("--group", default="vpn", show_default=True, help="inventory group of the VPN")
 @host_limit_option
 @OUTPUT_OPTION
-def status(inventory: str, group: str, limit: str | None, output: str) -> int:
+def status(inventory: str | None, group: str, limit: str | None, output: str) -> int:
     """Live VPN state read from the hosts: peers, last handshake, transfer."""
     from nova.network.status import read
 
-    state = read(inventory, group, limit)
+    state = read(require_inventory(inventory), group, limit)
     if output == "json":
         print_json(state.to_dict())
     else:

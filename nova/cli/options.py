@@ -4,29 +4,96 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+from nova.core.errors import InputError
+
+if TYPE_CHECKING:
+    from nova.core.settings import InventoryChoice
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 INVENTORY_HELP = "inventory: a name (inventories/NAME or NOVA_HOME/inventories/NAME) or a path"
+DEFAULT_HELP = "default: NOVA_INVENTORY, else `inventory:` in NOVA_HOME/config.yml"
+PLAN_DEFAULT_HELP = f"{DEFAULT_HELP}, else the one ansible.cfg names (local)"
 HOST_LIMIT_HELP = "host pattern, as ansible-playbook --limit"
+NO_INVENTORY = (
+    "no inventory chosen; name one: --inventory local (this machine), --inventory sandbox "
+    "(after `nova sandbox up`), or set a default with NOVA_INVENTORY or "
+    "`inventory: NAME` in NOVA_HOME/config.yml"
+)
 
 
 def inventory_option(
-    *, required: bool = False, default: str | None = None, purpose: str = ""
+    *,
+    required: bool = False,
+    default: str | None = None,
+    purpose: str = "",
+    defaults_to: str | None = None,
 ) -> Callable[[F], F]:
-    """`--inventory/-i`; `purpose` says what the command does with it, after the common text."""
-    help_text = f"{INVENTORY_HELP}; {purpose}" if purpose else INVENTORY_HELP
+    """`--inventory/-i`; `purpose` says what the command does with it, after the common text.
+
+    `defaults_to` is "chosen" (NOVA_INVENTORY or config.yml, see `require_inventory`) or
+    "plan" (those, else ansible.cfg's, see `plan_inventory`): it only words the help.
+    """
+    parts = [INVENTORY_HELP, purpose]
+    if defaults_to == "chosen":
+        parts.append(DEFAULT_HELP)
+    elif defaults_to == "plan":
+        parts.append(PLAN_DEFAULT_HELP)
     return click.option(
         "--inventory",
         "-i",
         required=required,
         default=default,
         show_default=default is not None,
-        help=help_text,
+        help="; ".join(p for p in parts if p),
     )
+
+
+def require_inventory(option: str | None, alternative: str = "") -> str:
+    """For commands that act on hosts: --inventory, NOVA_INVENTORY or config.yml, or one line.
+
+    Nothing falls back to an inventory the user did not name: with none chosen
+    this says how to choose one (InputError, exit 2).
+    """
+    from nova.core.settings import chosen_inventory
+
+    choice = chosen_inventory(option)
+    if choice is None:
+        raise InputError(
+            "--inventory", None, NO_INVENTORY + (f"; {alternative}" if alternative else "")
+        )
+    return checked(choice)
+
+
+def plan_inventory(option: str | None) -> str:
+    """For read-only plans: the chosen inventory, else the one ansible.cfg names."""
+    from nova.core.settings import plan_inventory as lookup
+
+    choice = lookup(option)
+    if choice is None:
+        raise InputError("--inventory", None, NO_INVENTORY)
+    return checked(choice)
+
+
+def checked(choice: InventoryChoice) -> str:
+    """The inventory's value; one not given as --inventory is resolved now, so an error
+    names where it was set (NOVA_INVENTORY, config.yml) rather than an option never typed."""
+    if choice.source == "--inventory":
+        return choice.value
+    from nova.ansible.inventory import resolve
+
+    try:
+        resolve(choice.value)
+    except InputError as exc:
+        if exc.field != "--inventory":
+            raise  # a broken file of the inventory, named by itself
+        raise InputError(choice.origin, None, f"{choice.value}: {exc.reason}") from None
+    click.echo(f"nova: inventory {choice.value}, from {choice.origin}", err=True)
+    return choice.value
 
 
 def host_limit_option(func: F) -> F:
