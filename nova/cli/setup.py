@@ -106,6 +106,8 @@ def _report(
         "missing_before": [s.package for s in before if not s.installed],
         "packages": [s.to_dict() for s in after],
         "missing": [s.package for s in after if not s.installed],
+        # Missing and offered by no apt source: nothing can install them from here.
+        "unknown": [s.package for s in after if not s.installed and s.available is False],
     }
     if result is not None:
         report["run"] = {
@@ -114,6 +116,14 @@ def _report(
             "failures": [f"{f.host}: {f.task}: {f.message}" for f in result.failures],
         }
     return report
+
+
+def _bundled(states: list[PackageState]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for s in states:
+        if s.asked:
+            found.setdefault(s.asked, []).append(s.name)
+    return found
 
 
 def _print(
@@ -127,17 +137,31 @@ def _print(
     was_missing = {s.package for s in before if not s.installed}
     table = Table(title="Packages on this machine")
     for column in ("name", "package", "status", "version"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column != "status", overflow="fold")
     for s in after:
-        if not s.installed:
-            status = "[red]missing[/]"
-        elif s.package in was_missing:
-            status = "[green]installed now[/]"
+        version = s.version
+        if s.installed:
+            status = (
+                "[green]installed now[/]" if s.package in was_missing else "[green]installed[/]"
+            )
+        elif s.available is False:
+            status = "[red]unknown[/]: no apt source offers it"
         else:
-            status = "[green]installed[/]"
-        table.add_row(s.name, s.package, status, s.version)
+            status = "[red]missing[/]"
+            version = f"{s.candidate} available" if s.candidate else ""
+        name = f"{s.asked}: {s.name}" if s.asked else s.name
+        table.add_row(name, s.package, status, version)
     out = console()
     out.print(table)
+    for asked, tools in _bundled(after).items():
+        out.print(f"{asked} stands for {', '.join(tools)} (base_packages_os_bundles)")
+    for s in after:
+        if not s.installed and s.available is False:
+            out.print(
+                f"{s.package}: no package of that name in the apt sources of this machine "
+                "(as of its last apt-get update); nothing can install it from here",
+                highlight=False,
+            )
     if result is not None:
         verdict = "[green]ok[/]" if result.succeeded else "[red]failed[/]"
         out.print(f"base_packages run: {verdict} (rc {result.rc})")
