@@ -41,12 +41,14 @@ def show(log_path: Path | None, last: int, since: int | None, output: str) -> No
     from rich.console import Console
     from rich.table import Table
 
+    from nova.cli.tables import print_table
+
     table = Table("seq", "time", "actor", "action", "subject", "decision", "hash")
     for e in entries:
         table.add_row(
             str(e.seq), e.time, e.actor, e.action, e.subject, (e.decision_id or "")[:8], e.hash[:12]
         )
-    Console().print(table)
+    print_table(Console(), table, keep=("seq", "time", "subject", "decision", "hash"))
 
 
 @audit.command("verify")

@@ -54,9 +54,9 @@ def backup(
     if output == "json":
         print_json(plan.to_dict())
     else:
-        from rich.markdown import Markdown
+        from nova.cli.tables import print_markdown
 
-        console().print(Markdown(markdown))
+        print_markdown(console(), markdown)
         if export is not None:
             console().print(f"plan written to {export}")
     return EXIT_OK

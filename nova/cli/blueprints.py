@@ -31,9 +31,11 @@ def list_blueprints(output: str) -> None:
         return
     from rich.table import Table
 
+    from nova.cli.tables import print_table
+
     table = Table(title=f"Blueprints ({len(found)})")
     for column in ("name", "role", "phase", "skills", "slots", "restart", "source"):
-        table.add_column(column, no_wrap=column != "source")
+        table.add_column(column)
     for b in found:
         source = "built-in" if is_builtin(b) else "NOVA_HOME"
         table.add_row(
@@ -45,7 +47,7 @@ def list_blueprints(output: str) -> None:
             b.restart.policy,
             source,
         )
-    console().print(table)
+    print_table(console(), table, keep=("name", "role", "phase"))
 
 
 @blueprints.command("show")
@@ -74,6 +76,8 @@ def show(name: str, output: str) -> None:
     )
     from rich.table import Table
 
+    from nova.cli.tables import print_table
+
     table = Table()
     for column in ("skill", "handler", "here"):
         table.add_column(column)
@@ -81,7 +85,7 @@ def show(name: str, output: str) -> None:
         detail = ", ".join(f"{k}={v}" for k, v in handler.items())
         reason = availability[skill]
         table.add_row(skill, detail, "runnable" if reason is None else f"not runnable: {reason}")
-    out.print(table)
+    print_table(out, table, keep=("skill",))
 
 
 @blueprints.command("render")

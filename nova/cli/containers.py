@@ -35,7 +35,7 @@ def containers(required: tuple[str, ...], export: Path | None, output: str) -> i
     if output == "json":
         print_json(report.to_dict())
     else:
-        from rich.markdown import Markdown
+        from nova.cli.tables import print_markdown
 
-        console().print(Markdown(to_markdown(report)))
+        print_markdown(console(), to_markdown(report))
     return EXIT_FAILED if report.missing_required else EXIT_OK

@@ -118,14 +118,18 @@ def kpis(window: str | None, output: str) -> None:
         return
     from rich.table import Table
 
+    from nova.cli.tables import print_table
+
     table = Table("metric", "labels", "count", "avg", "p50", "p95")
-    table.columns[0].no_wrap = True
     for row in rows:
         labels = ",".join(f"{k}={v}" for k, v in sorted(row.labels.items()))
         table.add_row(
             row.metric, labels, f"{row.count:g}", *(_cell(v) for v in (row.avg, row.p50, row.p95))
         )
-    console().print(table if rows else "no KPIs recorded yet")
+    if rows:
+        print_table(console(), table, keep=("metric", "labels"))
+    else:
+        console().print("no KPIs recorded yet")
 
 
 @monitor.command("setup")

@@ -56,6 +56,8 @@ def network(
 def _print_plan(plan: Plan, export_path: Path | None) -> None:
     from rich.table import Table
 
+    from nova.cli.tables import print_table
+
     out = console()
     out.print(f"[bold]{plan.vpn} plan[/] for inventory {plan.inventory}, group {plan.group}")
     out.print(f"[yellow]{plan.notice}[/]")
@@ -72,7 +74,7 @@ def _print_plan(plan: Plan, export_path: Path | None) -> None:
             ", ".join(host.firewall) or "-",
         )
     if plan.hosts:
-        out.print(table)
+        print_table(out, table, keep=("host", "tunnel address", "endpoint"))
     for number, step in enumerate(plan.steps, start=1):
         out.print(f"{number}. {step}", highlight=False)
     out.print(f"apply with: {plan.apply}" if plan.apply else "nothing to apply yet")
@@ -103,6 +105,8 @@ def _ago(now: int, then: int) -> str:
 
 def _print_status(state: NetworkStatus) -> None:
     from rich.table import Table
+
+    from nova.cli.tables import print_table
 
     out = console()
     stamp = datetime.fromtimestamp(state.read_at, UTC).isoformat(timespec="seconds")
@@ -139,4 +143,4 @@ def _print_status(state: NetworkStatus) -> None:
     table = Table("host", "peer", "endpoint", "last handshake", "received", "sent")
     for row in rows:
         table.add_row(*row)
-    out.print(table)
+    print_table(out, table, keep=("host", "endpoint"))

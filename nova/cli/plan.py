@@ -36,6 +36,8 @@ def plan(plan_file: Path | None, phases: tuple[str, ...], output: str) -> None:
         return
     from rich.table import Table
 
+    from nova.cli.tables import print_table
+
     table = Table(title=f"Phase plan ({loaded.source})")
     for column in ("#", "phase", "agents", "depends on", "playbook"):
         table.add_column(column)
@@ -47,4 +49,4 @@ def plan(plan_file: Path | None, phases: tuple[str, ...], output: str) -> None:
             ", ".join(p.depends_on) or "-",
             p.playbook.name,
         )
-    console().print(table)
+    print_table(console(), table, keep=("#", "phase", "playbook"))

@@ -24,13 +24,16 @@ def list_runs(last: int, output: str) -> None:
         return
     from rich.table import Table
 
+    from nova.cli.tables import print_table
+
     table = Table(title="Runs")
     for column in ("id", "started", "status", "inventory", "phases", "mode"):
         table.add_column(column)
     for r in records:
         mode = "check" if r.check_mode else "apply"
         table.add_row(r.id, r.started_at, r.status, r.inventory, ", ".join(r.phases), mode)
-    console().print(table)
+    # Run ids are copied into `runs show` and `provision --resume`: never cut.
+    print_table(console(), table, keep=("id", "started", "inventory"))
 
 
 @runs.command("show")

@@ -64,12 +64,14 @@ def _preflight(inventory: str | None, output: str) -> int:
     else:
         from rich.table import Table
 
+        from nova.cli.tables import print_table
+
         table = Table(title="Preflight")
         for column in ("check", "status", "detail"):
             table.add_column(column)
         for c in checks:
             table.add_row(c.name, f"[{STYLE[c.status]}]{c.status}[/]", c.detail)
-        console().print(table)
+        print_table(console(), table, keep=("check", "status"))
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -134,10 +136,12 @@ def _print(
 ) -> None:
     from rich.table import Table
 
+    from nova.cli.tables import print_table
+
     was_missing = {s.package for s in before if not s.installed}
     table = Table(title="Packages on this machine")
     for column in ("name", "package", "status", "version"):
-        table.add_column(column, no_wrap=column != "status", overflow="fold")
+        table.add_column(column)
     for s in after:
         version = s.version
         if s.installed:
@@ -146,13 +150,14 @@ def _print(
             )
         elif s.available is False:
             status = "[red]unknown[/]: no apt source offers it"
+        elif s.available:
+            status, version = "[red]missing[/], apt offers", s.candidate
         else:
             status = "[red]missing[/]"
-            version = f"{s.candidate} available" if s.candidate else ""
         name = f"{s.asked}: {s.name}" if s.asked else s.name
         table.add_row(name, s.package, status, version)
     out = console()
-    out.print(table)
+    print_table(out, table, keep=("name", "package", "version"))
     for asked, tools in _bundled(after).items():
         out.print(f"{asked} stands for {', '.join(tools)} (base_packages_os_bundles)")
     for s in after:

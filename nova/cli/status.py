@@ -44,9 +44,9 @@ def _show(name: str, view: dict[str, Any], output: str, export_path: Path | None
     if output == "json":
         click.echo(as_json(view), nl=False)
         return
-    from rich.markdown import Markdown
+    from nova.cli.tables import print_markdown
 
-    console().print(Markdown(text))
+    print_markdown(console(), text)
     if export_path is not None:
         click.echo(f"written to {export_path}", err=True)
 
