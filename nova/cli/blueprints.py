@@ -198,6 +198,7 @@ def new(
         policy=policy,
     )
     text = render_new(spec, known_phases())
-    folder.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
+    from nova.core.exportfile import write_export
+
+    write_export(target, text, option="--out")
     click.echo(f"wrote {target}")

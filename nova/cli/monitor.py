@@ -148,11 +148,17 @@ def setup(
     output: str,
 ) -> None:
     """Save the logging settings under NOVA_HOME and show where logs go."""
+    from nova.core.errors import InputError
+    from nova.core.exportfile import os_reason
     from nova.monitor.logsetup import set_up
 
-    result = set_up(
-        {"directory": directory, "level": level, "max_bytes": max_bytes, "backups": backups}
-    )
+    try:
+        result = set_up(
+            {"directory": directory, "level": level, "max_bytes": max_bytes, "backups": backups}
+        )
+    except OSError as exc:
+        where = directory or exc.filename or "logging settings"
+        raise InputError(where, "--dir" if directory else None, os_reason(exc)) from None
     if output == "json":
         print_json(result.to_dict())
         return

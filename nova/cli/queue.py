@@ -61,7 +61,14 @@ def open_client(
 ) -> QueueClient:
     from nova.queue.client import QueueClient
 
-    token = token_file.read_text().strip() if token_file else None
+    token = None
+    if token_file is not None:
+        try:
+            token = token_file.read_text(encoding="utf-8").strip()
+        except UnicodeDecodeError:
+            raise InputError(token_file, "--token-file", "not UTF-8 text") from None
+        except OSError as exc:
+            raise InputError(token_file, "--token-file", exc.strerror or str(exc)) from None
     return QueueClient(
         server,
         token=token,

@@ -12,7 +12,8 @@ def runs() -> None:
 
 
 @runs.command("list")
-@click.option("--last", default=20, show_default=True, help="how many runs to list")
+@click.option("--last", default=20, show_default=True, type=click.IntRange(1, 1_000_000),
+              help="how many runs to list")  # fmt: skip
 @OUTPUT_OPTION
 def list_runs(last: int, output: str) -> None:
     """The most recent runs, newest first."""

@@ -52,7 +52,7 @@ def write_export(path: Path, text: str, option: str = EXPORT_OPTION) -> Path:
             tmp.unlink(missing_ok=True)
             raise
     except OSError as exc:
-        raise refuse(_reason(exc)) from None
+        raise refuse(os_reason(exc)) from None
     except ValueError as exc:  # an embedded NUL byte, say
         raise refuse(str(exc)) from None
     return path
@@ -69,7 +69,8 @@ def _file_in_the_way(folder: Path) -> Path | None:
     return None
 
 
-def _reason(exc: OSError) -> str:
+def os_reason(exc: OSError) -> str:
+    """Why a file could not be read or written, in a few words for a one-line error."""
     reasons = {
         errno.EACCES: "permission denied",
         errno.EPERM: "permission denied",
@@ -77,7 +78,7 @@ def _reason(exc: OSError) -> str:
         errno.ENOSPC: "no space left on the device",
         errno.EISDIR: "is a folder, not a file",
         errno.ENOTDIR: "a parent is a file, not a folder",
-        errno.EEXIST: "a parent is a file, not a folder",
+        errno.EEXIST: "exists and is not a folder",
         errno.ENAMETOOLONG: "file name too long",
         errno.ENOENT: "cannot be created there",
     }
