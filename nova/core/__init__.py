@@ -1,5 +1,4 @@
-"""The bottom layer: errors, paths, settings, YAML, graphs, canonical JSON, templates, exports,
-processes.
+"""The bottom layer: errors, paths, settings, YAML, graphs, JSON, templates, exports, processes.
 
 Nothing here imports the rest of Nova; everything else may import it.
 """
