@@ -125,8 +125,15 @@ def restore_cmd(inventory: str | None, host: str, snapshot: str, target: str, ou
 def self_cmd(repo: Path | None, password_file: Path | None, output: str) -> int:
     """Back up NOVA_HOME: state, audit log, reports and configuration."""
     from nova.backup.home import backup_home
+    from nova.core.errors import InputError
+    from nova.core.exportfile import os_reason
 
-    result = backup_home(repo, password_file)
+    try:
+        result = backup_home(repo, password_file)
+    except OSError as exc:  # a folder or file it cannot make: one line naming it
+        where = exc.filename or repo or "NOVA_HOME's backup"
+        option = _option_for(exc.filename, (("--password-file", password_file), ("--repo", repo)))
+        raise InputError(where, option, os_reason(exc)) from None
     if output == "json":
         print_json(result.to_dict())
         return EXIT_OK
@@ -141,6 +148,21 @@ def self_cmd(repo: Path | None, password_file: Path | None, output: str) -> int:
         soft_wrap=True,
     )
     return EXIT_OK
+
+
+def _option_for(filename: str | None, given: tuple[tuple[str, Path | None], ...]) -> str | None:
+    """The option whose path the failing file is, is under, or holds (the default password
+    file sits beside --repo)."""
+    if filename is None:
+        return None
+    failed = Path(filename).expanduser().resolve()
+    for option, path in given:
+        if path is None:
+            continue
+        mine = path.expanduser().resolve()
+        if failed == mine or failed in mine.parents or mine in failed.parents:
+            return option
+    return None
 
 
 def _job(

@@ -9,9 +9,10 @@ numbers, and unknown names. Whatever it makes of them, stderr holds no
 traceback and the exit code is 0, 1 or 2.
 
 Commands that would start long-running servers or change the machine are
-left out (SKIPPED says why for each); `provision` and `orchestrate` run only
-hostile cases that must be refused before anything runs (CURATED), since a
-hostile value that happened to be valid would act on real hosts.
+left out (SKIPPED says why for each); `provision`, `orchestrate` and `backup
+self` run only hostile cases that must be refused before anything runs
+(CURATED), since a hostile value that happened to be valid would act on real
+hosts or write a restic repository.
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ SKIPPED = {
     "sandbox image": "builds an image with debootstrap and Docker",
     "backup run": "backs the inventory's hosts up (a playbook run against them)",
     "backup restore": "restores files on a host (a playbook run against it)",
-    "backup self": "writes a restic repository beside NOVA_HOME with restic",
 }
 
 # Commands run only with these arguments: each must be refused before anything runs.
@@ -59,6 +59,18 @@ CURATED: dict[str, list[list[str]]] = {
         ["--resume", "-1"],
         ["--resume", ""],
         ["-o", "nope"],
+    ],
+    # Each case stops before restic writes a repository (or fails in the attempt).
+    "backup self": [
+        [],
+        ["--repo", "{parent_is_file}"],
+        ["--repo", "{binary}"],
+        ["--repo", "{unwritable}"],
+        ["--repo", "{out}/repo", "--password-file", "{parent_is_file}"],
+        ["--repo", "{out}/repo", "--password-file", "{unwritable}"],
+        ["--repo", "{out}/repo", "--password-file", "{folder}"],
+        ["--repo", "{out}/repo", "--password-file", "{empty}"],
+        ["--repo", "{nova_home}/inside"],
     ],
     "orchestrate": [
         [],
@@ -217,6 +229,7 @@ def hostile(tmp_path: Path) -> dict[str, str]:
         "{policy_input}": str(tmp_path / "input.json"),
         "{junit}": str(tmp_path / "junit.xml"),
         "{closed}": closed,
+        "{nova_home}": str(tmp_path / "nova-home"),
     }
 
 
@@ -241,6 +254,7 @@ def test_no_traceback_reaches_the_user(
 ) -> None:
     monkeypatch.delenv("NOVA_INVENTORY", raising=False)
     monkeypatch.setenv("NOVA_QUEUE_ADDR", hostile["{closed}"])
+    nova_home.mkdir()  # as after `nova setup`; the fresh install has a test of its own
     failures = []
     for args in invocations(case):
         argv = _fill(args, hostile)
