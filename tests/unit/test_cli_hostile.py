@@ -255,11 +255,14 @@ def test_no_traceback_reaches_the_user(
     monkeypatch.delenv("NOVA_INVENTORY", raising=False)
     monkeypatch.setenv("NOVA_QUEUE_ADDR", hostile["{closed}"])
     nova_home.mkdir()  # as after `nova setup`; the fresh install has a test of its own
+    # Relative names (`nosuch`, `../../nosuch`) land in a scratch folder, not the checkout.
+    scratch = nova_home.parent / "scratch" / "cwd" / "here"
+    scratch.mkdir(parents=True)
     failures = []
     for args in invocations(case):
         argv = _fill(args, hostile)
         try:
-            result = run_main(*argv)
+            result = run_main(*argv, cwd=scratch)
         except Exception as exc:  # escaped main: the user would see a traceback
             failures.append(f"nova {' '.join(argv)}: raised {type(exc).__name__}: {exc}")
             continue
