@@ -100,6 +100,8 @@ def status(output: str) -> None:
         return
     from rich.table import Table
 
+    from nova.cli.tables import print_table
+
     table = Table()
     for column in ("agent", "state", "pid", "restarts", "cpu %", "rss MiB", "last exit"):
         table.add_column(column)
@@ -115,7 +117,7 @@ def status(output: str) -> None:
             rss,
             p.get("last_exit") or "",
         )
-    console().print(table)
+    print_table(console(), table, keep=("agent", "pid"))
 
 
 def _queue_args(conn: dict[str, Any]) -> list[str]:

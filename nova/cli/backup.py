@@ -6,20 +6,23 @@ from typing import Any
 
 import click
 
-from nova.cli.options import host_limit_option, inventory_option
+from nova.cli.options import (
+    checked,
+    export_option,
+    host_limit_option,
+    inventory_option,
+    require_inventory,
+)
 from nova.cli.output import OUTPUT_OPTION, console, print_json
 from nova.core.errors import EXIT_FAILED, EXIT_OK
 
 
 @click.group(invoke_without_command=True)
 @click.option("--plan", "plan_name", help="render the rollout plan (only `default` exists)")
-@inventory_option(purpose="the plan covers its hosts")
-@click.option(
-    "--export",
-    "export",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="also write the plan to FILE (.json for JSON, anything else Markdown)",
-)
+@inventory_option(
+    purpose="the plan covers its hosts", defaults_to="chosen"
+)  # without one: the role's defaults, for every host
+@export_option("also write the plan to FILE (.json for JSON, anything else Markdown)", "export")
 @OUTPUT_OPTION
 @click.pass_context
 def backup(
@@ -38,19 +41,22 @@ def backup(
         click.echo(ctx.get_help())
         return EXIT_OK
     from nova.backup.plan import build_plan, render_markdown
+    from nova.core.settings import chosen_inventory
 
-    plan = build_plan(plan_name, inventory)
+    choice = chosen_inventory(inventory)
+    plan = build_plan(plan_name, checked(choice) if choice else None)
     markdown = render_markdown(plan)
     if export is not None:
+        from nova.core.exportfile import write_export
+
         data = json.dumps(plan.to_dict(), indent=2, sort_keys=True) + "\n"
-        text = data if export.suffix == ".json" else markdown
-        export.write_text(text, encoding="utf-8")
+        write_export(export, data if export.suffix == ".json" else markdown)
     if output == "json":
         print_json(plan.to_dict())
     else:
-        from rich.markdown import Markdown
+        from nova.cli.tables import print_markdown
 
-        console().print(Markdown(markdown))
+        print_markdown(console(), markdown)
         if export is not None:
             console().print(f"plan written to {export}")
     return EXIT_OK
@@ -61,14 +67,14 @@ def _limit_option(func: Any) -> Any:
 
 
 def _inventory_option(func: Any) -> Any:
-    return inventory_option(required=True)(func)
+    return inventory_option(defaults_to="chosen")(func)
 
 
 @backup.command("run")
 @_inventory_option
 @_limit_option
 @OUTPUT_OPTION
-def run_cmd(inventory: str, limit: str | None, output: str) -> int:
+def run_cmd(inventory: str | None, limit: str | None, output: str) -> int:
     """Back the hosts up now, as their timers would, and show the new snapshots."""
     return _job("run", inventory, limit, output)
 
@@ -77,7 +83,7 @@ def run_cmd(inventory: str, limit: str | None, output: str) -> int:
 @_inventory_option
 @_limit_option
 @OUTPUT_OPTION
-def snapshots_cmd(inventory: str, limit: str | None, output: str) -> int:
+def snapshots_cmd(inventory: str | None, limit: str | None, output: str) -> int:
     """List each host's snapshots in its repository."""
     return _job("snapshots", inventory, limit, output)
 
@@ -86,7 +92,7 @@ def snapshots_cmd(inventory: str, limit: str | None, output: str) -> int:
 @_inventory_option
 @_limit_option
 @OUTPUT_OPTION
-def verify_cmd(inventory: str, limit: str | None, output: str) -> int:
+def verify_cmd(inventory: str | None, limit: str | None, output: str) -> int:
     """Restore each host's latest snapshot to scratch and compare its canary checksums."""
     return _job("verify", inventory, limit, output)
 
@@ -97,7 +103,7 @@ def verify_cmd(inventory: str, limit: str | None, output: str) -> int:
 @click.option("--snapshot", required=True, help="snapshot id (as `snapshots` shows) or latest")
 @click.option("--target", required=True, help="absolute folder on the host to restore into")
 @OUTPUT_OPTION
-def restore_cmd(inventory: str, host: str, snapshot: str, target: str, output: str) -> int:
+def restore_cmd(inventory: str | None, host: str, snapshot: str, target: str, output: str) -> int:
     """Restore one snapshot on one host into a folder (files keep their paths under it)."""
     from nova.backup.jobs import RestoreRequest
 
@@ -119,8 +125,15 @@ def restore_cmd(inventory: str, host: str, snapshot: str, target: str, output: s
 def self_cmd(repo: Path | None, password_file: Path | None, output: str) -> int:
     """Back up NOVA_HOME: state, audit log, reports and configuration."""
     from nova.backup.home import backup_home
+    from nova.core.errors import InputError
+    from nova.core.exportfile import os_reason
 
-    result = backup_home(repo, password_file)
+    try:
+        result = backup_home(repo, password_file)
+    except OSError as exc:  # a folder or file it cannot make: one line naming it
+        where = exc.filename or repo or "NOVA_HOME's backup"
+        option = _option_for(exc.filename, (("--password-file", password_file), ("--repo", repo)))
+        raise InputError(where, option, os_reason(exc)) from None
     if output == "json":
         print_json(result.to_dict())
         return EXIT_OK
@@ -137,10 +150,27 @@ def self_cmd(repo: Path | None, password_file: Path | None, output: str) -> int:
     return EXIT_OK
 
 
-def _job(job: str, inventory: str, limit: str | None, output: str, restore: Any = None) -> int:
+def _option_for(filename: str | None, given: tuple[tuple[str, Path | None], ...]) -> str | None:
+    """The option whose path the failing file is, is under, or holds (the default password
+    file sits beside --repo)."""
+    if filename is None:
+        return None
+    failed = Path(filename).expanduser().resolve()
+    for option, path in given:
+        if path is None:
+            continue
+        mine = path.expanduser().resolve()
+        if failed == mine or failed in mine.parents or mine in failed.parents:
+            return option
+    return None
+
+
+def _job(
+    job: str, inventory: str | None, limit: str | None, output: str, restore: Any = None
+) -> int:
     from nova.backup.jobs import run_job
 
-    result = run_job(job, inventory, limit, restore)
+    result = run_job(job, require_inventory(inventory), limit, restore)
     if output == "json":
         print_json(result.to_dict())
     else:

@@ -10,13 +10,15 @@ from nova.backup.jobs import JobResult
 def show_job(out: Any, result: JobResult) -> None:
     from rich.table import Table
 
+    from nova.cli.tables import print_table
+
     columns, rows = _rows(result)
     table = Table(title=f"backup {result.job} on {result.inventory}")
     for column in columns:
         table.add_column(column)
     for row in rows:
         table.add_row(*row)
-    out.print(table)
+    print_table(out, table, keep=("host", "snapshot", "time", "target"))
     for failure in result.failures:
         out.print(f"[red]{failure.host}: {failure.task}: {failure.message}[/]")
     colour = "green" if result.succeeded else "red"

@@ -6,13 +6,17 @@ from pathlib import Path
 
 import click
 
+from nova.cli.options import DefaultCommandGroup
 from nova.cli.output import OUTPUT_OPTION, console, print_json
 from nova.core.errors import InputError
 
 
-@click.group()
+@click.group(cls=DefaultCommandGroup, default_command="list")
 def blueprints() -> None:
-    """Agent blueprints: role, goal, skills, handlers, resources and restart policy."""
+    """Agent blueprints: role, goal, skills, handlers, resources and restart policy.
+
+    Without a subcommand, list them.
+    """
 
 
 @blueprints.command("list")
@@ -27,9 +31,11 @@ def list_blueprints(output: str) -> None:
         return
     from rich.table import Table
 
+    from nova.cli.tables import print_table
+
     table = Table(title=f"Blueprints ({len(found)})")
     for column in ("name", "role", "phase", "skills", "slots", "restart", "source"):
-        table.add_column(column, no_wrap=column != "source")
+        table.add_column(column)
     for b in found:
         source = "built-in" if is_builtin(b) else "NOVA_HOME"
         table.add_row(
@@ -41,7 +47,7 @@ def list_blueprints(output: str) -> None:
             b.restart.policy,
             source,
         )
-    console().print(table)
+    print_table(console(), table, keep=("name", "role", "phase"))
 
 
 @blueprints.command("show")
@@ -70,6 +76,8 @@ def show(name: str, output: str) -> None:
     )
     from rich.table import Table
 
+    from nova.cli.tables import print_table
+
     table = Table()
     for column in ("skill", "handler", "here"):
         table.add_column(column)
@@ -77,7 +85,7 @@ def show(name: str, output: str) -> None:
         detail = ", ".join(f"{k}={v}" for k, v in handler.items())
         reason = availability[skill]
         table.add_row(skill, detail, "runnable" if reason is None else f"not runnable: {reason}")
-    out.print(table)
+    print_table(out, table, keep=("skill",))
 
 
 @blueprints.command("render")
@@ -190,6 +198,7 @@ def new(
         policy=policy,
     )
     text = render_new(spec, known_phases())
-    folder.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
+    from nova.core.exportfile import write_export
+
+    write_export(target, text, option="--out")
     click.echo(f"wrote {target}")

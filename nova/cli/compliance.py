@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from nova.cli.options import inventory_option
+from nova.cli.options import export_option, inventory_option, require_inventory
 
 
 @click.group()
@@ -16,20 +16,25 @@ def compliance() -> None:
 
 
 @compliance.command("report")
-@inventory_option(required=True, purpose="as recorded in its runs")
+@inventory_option(purpose="as recorded in its runs", defaults_to="chosen")
 @click.option("--host", "hosts", multiple=True, help="Hosts to report on (default: last run's).")
-@click.option("--export", "export_file", type=click.Path(dir_okay=False, path_type=Path))
+@export_option("also write the report to FILE (JSON)", "export_file")
 @click.option("--output", type=click.Choice(["text", "json"]), default="text")
-def report(inventory: str, hosts: tuple[str, ...], export_file: Path | None, output: str) -> int:
+def report(
+    inventory: str | None, hosts: tuple[str, ...], export_file: Path | None, output: str
+) -> int:
     """Per control and host: pass, fail or not applicable, with evidence hashes."""
     from nova.audit.log import AuditLog
     from nova.compliance.report import build_report
     from nova.core.paths import state_db
 
+    inventory = require_inventory(inventory)
     results = build_report(inventory, list(hosts), AuditLog(), state_db())
     document = {"inventory": inventory, "controls": [r.to_dict() for r in results]}
-    if export_file:
-        export_file.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    if export_file is not None:
+        from nova.core.exportfile import write_export
+
+        write_export(export_file, json.dumps(document, indent=2) + "\n")
     if output == "json":
         click.echo(json.dumps(document, indent=2))
     else:

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import click
 
+from nova.cli.options import export_option
 from nova.cli.output import OUTPUT_OPTION, console, print_json
 from nova.core.errors import EXIT_FAILED, EXIT_OK
 
@@ -17,7 +18,7 @@ from nova.core.errors import EXIT_FAILED, EXIT_OK
     show_default=True,
     help="tools that must be present (repeatable)",
 )
-@click.option("--export", "export", type=click.Path(path_type=Path), help="write Markdown here")
+@export_option("also write the report to FILE (Markdown)", "export")
 @OUTPUT_OPTION
 def containers(required: tuple[str, ...], export: Path | None, output: str) -> int:
     """Report docker, podman, kubectl, k3s, helm and the kubeconfig."""
@@ -27,12 +28,14 @@ def containers(required: tuple[str, ...], export: Path | None, output: str) -> i
     if unknown:
         raise click.BadParameter(f"unknown tool {unknown[0]!r}", param_hint="--require")
     report = inspect(required)
-    if export:
-        export.write_text(to_markdown(report), encoding="utf-8")
+    if export is not None:
+        from nova.core.exportfile import write_export
+
+        write_export(export, to_markdown(report))
     if output == "json":
         print_json(report.to_dict())
     else:
-        from rich.markdown import Markdown
+        from nova.cli.tables import print_markdown
 
-        console().print(Markdown(to_markdown(report)))
+        print_markdown(console(), to_markdown(report))
     return EXIT_FAILED if report.missing_required else EXIT_OK

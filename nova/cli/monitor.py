@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from nova.cli.options import DefaultCommandGroup
 from nova.cli.output import OUTPUT_OPTION, console, print_json
 
 if TYPE_CHECKING:
@@ -19,9 +20,12 @@ EXIT_BREACHED = 3
 EXIT_DELIVERY_FAILED = 1
 
 
-@click.group()
+@click.group(cls=DefaultCommandGroup, default_command="kpis")
 def monitor() -> None:
-    """KPIs, Prometheus metrics, alert thresholds and logging."""
+    """KPIs, Prometheus metrics, alert thresholds and logging.
+
+    Without a subcommand, show the recorded KPIs (`kpis`), which changes nothing.
+    """
 
 
 @monitor.command("serve")
@@ -114,14 +118,18 @@ def kpis(window: str | None, output: str) -> None:
         return
     from rich.table import Table
 
+    from nova.cli.tables import print_table
+
     table = Table("metric", "labels", "count", "avg", "p50", "p95")
-    table.columns[0].no_wrap = True
     for row in rows:
         labels = ",".join(f"{k}={v}" for k, v in sorted(row.labels.items()))
         table.add_row(
             row.metric, labels, f"{row.count:g}", *(_cell(v) for v in (row.avg, row.p50, row.p95))
         )
-    console().print(table if rows else "no KPIs recorded yet")
+    if rows:
+        print_table(console(), table, keep=("metric", "labels"))
+    else:
+        console().print("no KPIs recorded yet")
 
 
 @monitor.command("setup")
@@ -140,11 +148,17 @@ def setup(
     output: str,
 ) -> None:
     """Save the logging settings under NOVA_HOME and show where logs go."""
+    from nova.core.errors import InputError
+    from nova.core.exportfile import os_reason
     from nova.monitor.logsetup import set_up
 
-    result = set_up(
-        {"directory": directory, "level": level, "max_bytes": max_bytes, "backups": backups}
-    )
+    try:
+        result = set_up(
+            {"directory": directory, "level": level, "max_bytes": max_bytes, "backups": backups}
+        )
+    except OSError as exc:
+        where = directory or exc.filename or "logging settings"
+        raise InputError(where, "--dir" if directory else None, os_reason(exc)) from None
     if output == "json":
         print_json(result.to_dict())
         return

@@ -6,7 +6,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from nova.cli.options import host_limit_option, inventory_option
+from nova.cli.options import (
+    export_option,
+    host_limit_option,
+    inventory_option,
+    plan_inventory,
+    require_inventory,
+)
 from nova.cli.output import OUTPUT_OPTION, console, print_json
 from nova.core.errors import EXIT_FAILED, EXIT_OK
 
@@ -17,13 +23,8 @@ if TYPE_CHECKING:
 
 @click.group(invoke_without_command=True)
 @click.option("--vpn", help="wireguard or openvpn")
-@inventory_option(purpose="the VPN plan covers its hosts")
-@click.option(
-    "--export",
-    "export_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="also write the plan to FILE (.json for JSON, Markdown otherwise)",
-)
+@inventory_option(purpose="the VPN plan covers its hosts", defaults_to="plan")
+@export_option("also write the plan to FILE (.json for JSON, Markdown otherwise)")
 @OUTPUT_OPTION
 @click.pass_context
 def network(
@@ -36,11 +37,13 @@ def network(
     """Plan the VPN for an inventory (a plan only: nothing is changed), or read its state."""
     if ctx.invoked_subcommand is not None:
         return EXIT_OK
-    if vpn is None or inventory is None:
-        raise click.UsageError("--vpn and --inventory are required (or: nova network status)")
+    if vpn is None:
+        raise click.UsageError(
+            "--vpn wireguard or --vpn openvpn is required (or: nova network status)"
+        )
     from nova.network import export, plan
 
-    result = plan.build(vpn, inventory)
+    result = plan.build(vpn, plan_inventory(inventory))
     if export_path is not None:
         export.write(result, export_path)
     if output == "json":
@@ -53,9 +56,13 @@ def network(
 def _print_plan(plan: Plan, export_path: Path | None) -> None:
     from rich.table import Table
 
+    from nova.cli.tables import print_table
+
     out = console()
     out.print(f"[bold]{plan.vpn} plan[/] for inventory {plan.inventory}, group {plan.group}")
     out.print(f"[yellow]{plan.notice}[/]")
+    for note in plan.notes:
+        out.print(note, highlight=False)
     table = Table("host", "role", "tunnel address", "endpoint", "peers", "firewall")
     for host in plan.hosts:
         table.add_row(
@@ -66,24 +73,25 @@ def _print_plan(plan: Plan, export_path: Path | None) -> None:
             ", ".join(host.peers) or "-",
             ", ".join(host.firewall) or "-",
         )
-    out.print(table)
+    if plan.hosts:
+        print_table(out, table, keep=("host", "tunnel address", "endpoint"))
     for number, step in enumerate(plan.steps, start=1):
-        out.print(f"{number}. {step}")
-    out.print(f"apply with: {plan.apply}")
+        out.print(f"{number}. {step}", highlight=False)
+    out.print(f"apply with: {plan.apply}" if plan.apply else "nothing to apply yet")
     if export_path is not None:
         out.print(f"plan written to {export_path}")
 
 
 @network.command()
-@inventory_option(required=True)
+@inventory_option(defaults_to="chosen")
 @click.option("--group", default="vpn", show_default=True, help="inventory group of the VPN")
 @host_limit_option
 @OUTPUT_OPTION
-def status(inventory: str, group: str, limit: str | None, output: str) -> int:
+def status(inventory: str | None, group: str, limit: str | None, output: str) -> int:
     """Live VPN state read from the hosts: peers, last handshake, transfer."""
     from nova.network.status import read
 
-    state = read(inventory, group, limit)
+    state = read(require_inventory(inventory), group, limit)
     if output == "json":
         print_json(state.to_dict())
     else:
@@ -97,6 +105,8 @@ def _ago(now: int, then: int) -> str:
 
 def _print_status(state: NetworkStatus) -> None:
     from rich.table import Table
+
+    from nova.cli.tables import print_table
 
     out = console()
     stamp = datetime.fromtimestamp(state.read_at, UTC).isoformat(timespec="seconds")
@@ -133,4 +143,4 @@ def _print_status(state: NetworkStatus) -> None:
     table = Table("host", "peer", "endpoint", "last handshake", "received", "sent")
     for row in rows:
         table.add_row(*row)
-    out.print(table)
+    print_table(out, table, keep=("host", "endpoint"))

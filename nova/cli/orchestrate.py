@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from nova.cli.options import host_limit_option, inventory_option
+from nova.cli.options import host_limit_option, inventory_option, require_inventory
 from nova.cli.output import OUTPUT_OPTION, console, print_json
 from nova.core.errors import EXIT_FAILED, EXIT_OK
 
@@ -76,7 +76,7 @@ def _interrupt(signum: int, frame: object) -> None:
               help="One task at a time or up to N (env NOVA_EXECUTION_MODE).")  # fmt: skip
 @click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 64),
               help="Tasks of a phase run at once in parallel mode.")  # fmt: skip
-@inventory_option(default="sandbox", purpose="the hosts the tasks act on")
+@inventory_option(purpose="the hosts the tasks act on", defaults_to="chosen")
 @host_limit_option
 @click.option("--check", is_flag=True, help="Check mode: tasks report what they would change.")
 @click.option("--server", default=None, envvar="NOVA_QUEUE_ADDR",
@@ -88,14 +88,19 @@ def orchestrate(
     agent_names: tuple[str, ...],
     mode: str | None,
     concurrency: int,
-    inventory: str,
+    inventory: str | None,
     limit: str | None,
     check: bool,
     server: str | None,
     task_timeout: float,
     output: str,
 ) -> int:
-    """Run the agents' tasks phase by phase through the queue and real workers."""
+    """Run the agents' tasks phase by phase through the queue and real workers.
+
+    The inventory is --inventory, else NOVA_INVENTORY, else `inventory:` in
+    NOVA_HOME/config.yml; with none of them, nothing runs and exit is 2.
+    """
+    hosts = require_inventory(inventory)
     from nova.orchestrate.run import OrchestrateRequest, SilentObserver, orchestrate, resolve_mode
 
     agents = tuple(a.strip() for names in agent_names for a in names.split(",") if a.strip())
@@ -103,7 +108,7 @@ def orchestrate(
         agents=agents,
         mode=resolve_mode(mode),
         concurrency=concurrency,
-        inventory=inventory,
+        inventory=hosts,
         limit=limit,
         check=check,
         server=server,

@@ -21,6 +21,7 @@ class LiveProgress:
         from rich.live import Live
 
         self.console = console
+        self.width = console.width  # the terminal's; widened only when host names need it
         self.live = Live(console=console, refresh_per_second=8, transient=False)
         self.hosts: list[str] = []
         self.counts: dict[str, Counter[str]] = {}
@@ -68,6 +69,8 @@ class LiveProgress:
     def _table(self, result: PlaybookResult | None = None) -> Any:
         from rich.table import Table
 
+        from nova.cli.tables import keep_whole
+
         title = f"phase {self.phase}" + (f" - {self.task}" if self.task and result is None else "")
         table = Table(title=title, expand=False)
         table.add_column("host")
@@ -88,4 +91,6 @@ class LiveProgress:
                     c["skipped"],
                 ]
             table.add_row(host, *(str(n) for n in numbers), self.current.get(host, ""))
+        # Host names are copied into --limit: never cut; the last task gives way.
+        self.console.width = keep_whole(self.console, table, ["host"], self.width)
         return table

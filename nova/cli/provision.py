@@ -2,14 +2,20 @@ from __future__ import annotations
 
 import click
 
-from nova.cli.options import host_limit_option, inventory_option
+from nova.cli.options import (
+    ManyValuesCommand,
+    host_limit_option,
+    inventory_option,
+    phases_option,
+    require_inventory,
+)
 from nova.cli.output import OUTPUT_OPTION, console, print_json
 from nova.core.errors import EXIT_FAILED, EXIT_OK
 
 
-@click.command()
-@inventory_option()
-@click.option("--phase", "phases", multiple=True, help="run only this phase (repeatable)")
+@click.command(cls=ManyValuesCommand)
+@inventory_option(defaults_to="chosen")
+@phases_option("run only these phases (several after one --phase, or repeated)")
 @host_limit_option
 @click.option("--check", is_flag=True, help="check mode: report what would change, change nothing")
 @click.option("--diff", is_flag=True, help="show the differences in changed files")
@@ -37,7 +43,11 @@ def provision(
     resume_id: str | None,
     output: str,
 ) -> int:
-    """Run the phase plan against an inventory, one phase at a time."""
+    """Run the phase plan against an inventory, one phase at a time.
+
+    The inventory is --inventory, else NOVA_INVENTORY, else `inventory:` in
+    NOVA_HOME/config.yml; with none of them, nothing runs and exit is 2.
+    """
     from nova.ansible.extravars import parse_extra_vars
     from nova.provisioning.provision import ProvisionRequest, SilentObserver, resume_request
     from nova.provisioning.provision import provision as run_provision
@@ -46,11 +56,9 @@ def provision(
         if phases or inventory:
             raise click.UsageError("--resume takes the phases and inventory of the earlier run")
         request = resume_request(resume_id, parse_extra_vars(extra_vars), diff=diff)
-    elif inventory is None:
-        raise click.UsageError("--inventory is required (or --resume RUN_ID)")
     else:
         request = ProvisionRequest(
-            inventory=inventory,
+            inventory=require_inventory(inventory, "or --resume RUN_ID"),
             phases=phases,
             limit=limit,
             check=check,

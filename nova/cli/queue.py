@@ -61,7 +61,14 @@ def open_client(
 ) -> QueueClient:
     from nova.queue.client import QueueClient
 
-    token = token_file.read_text().strip() if token_file else None
+    token = None
+    if token_file is not None:
+        try:
+            token = token_file.read_text(encoding="utf-8").strip()
+        except UnicodeDecodeError:
+            raise InputError(token_file, "--token-file", "not UTF-8 text") from None
+        except OSError as exc:
+            raise InputError(token_file, "--token-file", exc.strerror or str(exc)) from None
     return QueueClient(
         server,
         token=token,
@@ -286,14 +293,16 @@ def _print_tasks(tasks: list[Task], output: str) -> None:
         return
     from rich.table import Table
 
+    from nova.cli.tables import print_table
+
     table = Table("type", "state", "prio", "attempts", "worker", "updated", "error")
-    table.add_column("id", no_wrap=True)
+    table.add_column("id")
     for t in tasks:
         table.add_row(
             t.type, t.state.value, str(t.priority), f"{t.attempts}/{t.max_attempts}", t.worker_id,
             time.strftime("%H:%M:%S", time.localtime(t.updated_at)), t.error[:60], t.id,
         )  # fmt: skip
-    console().print(table)
+    print_table(console(), table, keep=("id", "type", "worker", "updated"))
 
 
 def _task_dict(t: Task) -> dict[str, Any]:

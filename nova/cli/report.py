@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from nova.cli.options import export_option
 from nova.cli.output import OUTPUT_OPTION, print_json
 from nova.core.errors import EXIT_FAILED, EXIT_OK
 
@@ -24,8 +25,7 @@ def report() -> None:
 @click.option("--molecule", "molecule_dir", default=None,
               type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="Folder of captured `molecule test` output, one run per file.")  # fmt: skip
-@click.option("--export", "export_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Write the Markdown summary to FILE.")  # fmt: skip
+@export_option("Also write the Markdown summary to FILE.")
 @OUTPUT_OPTION
 def tests(
     junit_paths: tuple[Path, ...],

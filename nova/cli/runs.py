@@ -12,7 +12,8 @@ def runs() -> None:
 
 
 @runs.command("list")
-@click.option("--last", default=20, show_default=True, help="how many runs to list")
+@click.option("--last", default=20, show_default=True, type=click.IntRange(1, 1_000_000),
+              help="how many runs to list")  # fmt: skip
 @OUTPUT_OPTION
 def list_runs(last: int, output: str) -> None:
     """The most recent runs, newest first."""
@@ -24,13 +25,16 @@ def list_runs(last: int, output: str) -> None:
         return
     from rich.table import Table
 
+    from nova.cli.tables import print_table
+
     table = Table(title="Runs")
     for column in ("id", "started", "status", "inventory", "phases", "mode"):
         table.add_column(column)
     for r in records:
         mode = "check" if r.check_mode else "apply"
         table.add_row(r.id, r.started_at, r.status, r.inventory, ", ".join(r.phases), mode)
-    console().print(table)
+    # Run ids are copied into `runs show` and `provision --resume`: never cut.
+    print_table(console(), table, keep=("id", "started", "inventory"))
 
 
 @runs.command("show")

@@ -62,6 +62,8 @@ def _show(nodes: list[Node], output: str, footer: str | None) -> None:
         return
     from rich.table import Table
 
+    from nova.cli.tables import print_table
+
     table = Table(title="Sandbox nodes")
     for column in ("host", "container", "state", "ssh", "address"):
         table.add_column(column)
@@ -69,6 +71,9 @@ def _show(nodes: list[Node], output: str, footer: str | None) -> None:
         ssh = f"127.0.0.1:{n.ssh_port}" if n.ssh_port else "-"
         table.add_row(n.name, n.container, n.state, ssh, n.address or "-")
     out = console()
-    out.print(table if nodes else "no sandbox nodes")
+    if nodes:
+        print_table(out, table, keep=("host", "container", "ssh", "address"))
+    else:
+        out.print("no sandbox nodes")
     if footer:
         out.print(footer)

@@ -64,12 +64,14 @@ def _preflight(inventory: str | None, output: str) -> int:
     else:
         from rich.table import Table
 
+        from nova.cli.tables import print_table
+
         table = Table(title="Preflight")
         for column in ("check", "status", "detail"):
             table.add_column(column)
         for c in checks:
             table.add_row(c.name, f"[{STYLE[c.status]}]{c.status}[/]", c.detail)
-        console().print(table)
+        print_table(console(), table, keep=("check", "status"))
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -106,6 +108,8 @@ def _report(
         "missing_before": [s.package for s in before if not s.installed],
         "packages": [s.to_dict() for s in after],
         "missing": [s.package for s in after if not s.installed],
+        # Missing and offered by no apt source: nothing can install them from here.
+        "unknown": [s.package for s in after if not s.installed and s.available is False],
     }
     if result is not None:
         report["run"] = {
@@ -116,6 +120,14 @@ def _report(
     return report
 
 
+def _bundled(states: list[PackageState]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for s in states:
+        if s.asked:
+            found.setdefault(s.asked, []).append(s.name)
+    return found
+
+
 def _print(
     before: list[PackageState],
     after: list[PackageState],
@@ -124,20 +136,37 @@ def _print(
 ) -> None:
     from rich.table import Table
 
+    from nova.cli.tables import print_table
+
     was_missing = {s.package for s in before if not s.installed}
     table = Table(title="Packages on this machine")
     for column in ("name", "package", "status", "version"):
         table.add_column(column)
     for s in after:
-        if not s.installed:
-            status = "[red]missing[/]"
-        elif s.package in was_missing:
-            status = "[green]installed now[/]"
+        version = s.version
+        if s.installed:
+            status = (
+                "[green]installed now[/]" if s.package in was_missing else "[green]installed[/]"
+            )
+        elif s.available is False:
+            status = "[red]unknown[/]: no apt source offers it"
+        elif s.available:
+            status, version = "[red]missing[/], apt offers", s.candidate
         else:
-            status = "[green]installed[/]"
-        table.add_row(s.name, s.package, status, s.version)
+            status = "[red]missing[/]"
+        name = f"{s.asked}: {s.name}" if s.asked else s.name
+        table.add_row(name, s.package, status, version)
     out = console()
-    out.print(table)
+    print_table(out, table, keep=("name", "package", "version"))
+    for asked, tools in _bundled(after).items():
+        out.print(f"{asked} stands for {', '.join(tools)} (base_packages_os_bundles)")
+    for s in after:
+        if not s.installed and s.available is False:
+            out.print(
+                f"{s.package}: no package of that name in the apt sources of this machine "
+                "(as of its last apt-get update); nothing can install it from here",
+                highlight=False,
+            )
     if result is not None:
         verdict = "[green]ok[/]" if result.succeeded else "[red]failed[/]"
         out.print(f"base_packages run: {verdict} (rc {result.rc})")

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
+from nova.cli.options import ManyValuesCommand, export_option, phases_option
 from nova.cli.output import OUTPUT_OPTION, console
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -24,16 +25,12 @@ STATUSES = (
 
 
 def view_options(func: F) -> F:
-    func = click.option(
-        "--export", "export_path", type=click.Path(dir_okay=False, path_type=Path),
-        default=None, help="Also write the view to FILE (Markdown, or JSON for *.json).",
-    )(func)  # fmt: skip
+    func = export_option("Also write the view to FILE (Markdown, or JSON for *.json).")(func)
     return OUTPUT_OPTION(func)
 
 
 def phase_option(func: F) -> F:
-    return click.option("--phase", "phases", multiple=True,
-                        help="Only this phase (repeatable).")(func)  # fmt: skip
+    return phases_option()(func)
 
 
 def _show(name: str, view: dict[str, Any], output: str, export_path: Path | None,
@@ -47,9 +44,9 @@ def _show(name: str, view: dict[str, Any], output: str, export_path: Path | None
     if output == "json":
         click.echo(as_json(view), nl=False)
         return
-    from rich.markdown import Markdown
+    from nova.cli.tables import print_markdown
 
-    console().print(Markdown(text))
+    print_markdown(console(), text)
     if export_path is not None:
         click.echo(f"written to {export_path}", err=True)
 
@@ -82,7 +79,7 @@ def tasks(agent: str | None, status: str | None, checklist: bool, output: str,
     _show("tasks", tasks_view(statuses, agent, status), output, export_path, checklist=checklist)
 
 
-@click.command()
+@click.command(cls=ManyValuesCommand)
 @phase_option
 @view_options
 def roadmap(phases: tuple[str, ...], output: str, export_path: Path | None) -> None:
@@ -93,7 +90,7 @@ def roadmap(phases: tuple[str, ...], output: str, export_path: Path | None) -> N
     _show("roadmap", roadmap_view(catalogue, statuses, phases), output, export_path)
 
 
-@click.command("next-steps")
+@click.command("next-steps", cls=ManyValuesCommand)
 @click.option(
     "--limit", default=5, show_default=True, type=click.IntRange(1), help="At most N steps."
 )
@@ -111,7 +108,7 @@ def next_steps(limit: int, phases: tuple[str, ...], output: str, export_path: Pa
     _show("next_steps", view, output, export_path)
 
 
-@click.command("step-plan")
+@click.command("step-plan", cls=ManyValuesCommand)
 @phase_option
 @view_options
 def step_plan(phases: tuple[str, ...], output: str, export_path: Path | None) -> None:

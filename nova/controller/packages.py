@@ -2,7 +2,11 @@
 
 Names people type (`docker`, `kubectl`) are translated with the aliases the
 `base_packages` role uses for this distribution, read from the role's own vars
-file, so that the report and the install agree on what `docker` means.
+file, so that the report and the install agree on what `docker` means. A name
+that stands for several tools (`kubernetes`: kubectl and the containerd
+runtime) is listed there too, as a bundle of names. A package that is missing
+is looked up in the apt sources (`apt-cache madison`, as the role does), so
+the report tells one that apt can install from a name no source offers.
 Installing always goes through that role, run by ansible-runner against the
 `local` inventory; nothing here calls apt itself.
 """
@@ -13,7 +17,7 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -31,14 +35,20 @@ ROLE_VARS = Path("roles/base_packages/vars")
 PLAYBOOK = Path("playbooks/control-node.yml")
 INVENTORY = Path("inventories/local")
 DPKG_FORMAT = "${Package}\t${db:Status-Status}\t${Version}\n"
+APT_LISTS = Path("/var/lib/apt/lists")
 
 
 @dataclass(frozen=True)
 class PackageState:
-    name: str  # as asked for
+    name: str  # the tool's name: as asked for, or one of the names a bundle stands for
     package: str  # the distribution's package name
     installed: bool
     version: str  # installed version; empty when missing
+    asked: str = ""  # the name typed, when it is a bundle (`kubernetes`); else empty
+    # Missing packages: whether an apt source offers it (None: not known, e.g. no
+    # package lists yet), and the version apt would install.
+    available: bool | None = None
+    candidate: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -76,21 +86,45 @@ def distribution(os_release: Path = OS_RELEASE) -> str:
     return ""
 
 
-def aliases(distro: str, root: Path | None = None) -> dict[str, str]:
-    """The role's alias table for this distribution: tool name -> package name."""
-    if not distro:
-        return {}
-    path = (root or project_root()) / ROLE_VARS / f"{distro}.yml"
-    if not path.is_file():
-        return {}
+def vars_file(distro: str, root: Path | None = None) -> Path:
+    return (root or project_root()) / ROLE_VARS / f"{distro}.yml"
+
+
+def _role_vars(distro: str, root: Path | None) -> tuple[Path, dict[str, Any]]:
+    path = vars_file(distro, root)
+    if not distro or not path.is_file():
+        return path, {}
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise InputError(path, None, f"not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise InputError(path, None, "must be a mapping of variables")
+    return path, data
+
+
+def aliases(distro: str, root: Path | None = None) -> dict[str, str]:
+    """The role's alias table for this distribution: tool name -> package name."""
+    path, data = _role_vars(distro, root)
     table = data.get("base_packages_os_aliases") or {}
     if not isinstance(table, dict):
         raise InputError(path, "base_packages_os_aliases", "must be a mapping")
     return {str(k): str(v) for k, v in table.items()}
+
+
+def bundles(distro: str, root: Path | None = None) -> dict[str, list[str]]:
+    """Names that stand for several tools (`kubernetes`): name -> the tools' names."""
+    path, data = _role_vars(distro, root)
+    table = data.get("base_packages_os_bundles") or {}
+    field = "base_packages_os_bundles"
+    if not isinstance(table, dict):
+        raise InputError(path, field, "must be a mapping of names to lists of names")
+    found: dict[str, list[str]] = {}
+    for name, members in table.items():
+        if not isinstance(members, list) or not members:
+            raise InputError(path, f"{field}.{name}", "must be a list of names")
+        found[str(name)] = [str(m) for m in members]
+    return found
 
 
 def parse_dpkg_query(text: str) -> dict[str, str]:
@@ -121,15 +155,81 @@ def installed_versions(packages: Sequence[str]) -> dict[str, str]:
     return parse_dpkg_query(proc.stdout)
 
 
-def check(names: Sequence[str], table: dict[str, str] | None = None) -> list[PackageState]:
-    """The state of each named package on this machine."""
-    table = aliases(distribution()) if table is None else table
-    resolved = [(name, table.get(name, name)) for name in names]
-    versions = installed_versions([package for _, package in resolved])
-    return [
-        PackageState(name, package, package in versions, versions.get(package, ""))
-        for name, package in resolved
-    ]
+def parse_madison(text: str) -> dict[str, str]:
+    """Packages an apt source offers, with the first (highest) version, from `apt-cache madison`."""
+    offered: dict[str, str] = {}
+    for line in text.splitlines():
+        parts = [part.strip() for part in line.split("|")]
+        if len(parts) >= 3 and parts[0] and parts[0] not in offered:
+            offered[parts[0]] = parts[1]
+    return offered
+
+
+def offered_versions(packages: Sequence[str], lists: Path = APT_LISTS) -> dict[str, str] | None:
+    """Which packages the apt sources offer, and in which version; None when apt cannot say.
+
+    `apt-cache madison` reads the package lists on disk (no network) and prints
+    nothing for names no source offers. Without apt-cache, or before the first
+    `apt-get update` (no lists), there is no answer.
+    """
+    if not packages or shutil.which("apt-cache") is None:
+        return None
+    if not lists.is_dir() or not any(lists.glob("*_Packages*")):
+        return None
+    try:
+        proc = subprocess.run(
+            ["apt-cache", "madison", *packages],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if proc.returncode != 0:
+        return None
+    return parse_madison(proc.stdout)
+
+
+def resolve(
+    names: Sequence[str], table: dict[str, str], groups: dict[str, list[str]]
+) -> list[tuple[str, str, str]]:
+    """(asked, tool, package) for each name: bundles expanded, aliases applied, once each."""
+    resolved: list[tuple[str, str, str]] = []
+    for name in names:
+        members = groups.get(name)
+        for tool in members or [name]:
+            entry = (name if members else "", tool, table.get(tool, tool))
+            if entry not in resolved:
+                resolved.append(entry)
+    return resolved
+
+
+def check(
+    names: Sequence[str],
+    table: dict[str, str] | None = None,
+    groups: dict[str, list[str]] | None = None,
+    offered: Callable[[Sequence[str]], dict[str, str] | None] = offered_versions,
+) -> list[PackageState]:
+    """The state of each named package on this machine, and whether apt offers a missing one."""
+    distro = distribution() if table is None or groups is None else ""
+    table = aliases(distro) if table is None else table
+    groups = bundles(distro) if groups is None else groups
+    resolved = resolve(names, table, groups)
+    versions = installed_versions([package for _, _, package in resolved])
+    missing = [package for _, _, package in resolved if package not in versions]
+    candidates = offered(missing) if missing else {}
+    states = []
+    for asked, tool, package in resolved:
+        installed = package in versions
+        available = None if installed or candidates is None else package in candidates
+        candidate = "" if installed or candidates is None else candidates.get(package, "")
+        states.append(
+            PackageState(
+                tool, package, installed, versions.get(package, ""), asked, available, candidate
+            )
+        )
+    return states
 
 
 def install(packages: Sequence[str], on_event: EventSink | None = None) -> PlaybookResult:

@@ -1,4 +1,4 @@
-"""The bottom layer: errors, paths, YAML loading, graphs, canonical JSON, templates, processes.
+"""The bottom layer: errors, paths, settings, YAML, graphs, JSON, templates, exports, processes.
 
 Nothing here imports the rest of Nova; everything else may import it.
 """

@@ -16,6 +16,8 @@ def load_yaml(path: Path, missing: str = "file not found") -> Any:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(path, None, missing) from None
+    except UnicodeDecodeError:
+        raise InputError(path, None, "not UTF-8 text (a binary file?)") from None
     except OSError as exc:
         raise InputError(path, None, f"cannot read: {exc.strerror or exc}") from None
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from nova.core.errors import InputError
+from nova.core.exportfile import write_export
 from nova.network.plan import Plan
 
 
@@ -15,19 +15,28 @@ def markdown(plan: Plan) -> str:
         "",
         f"> {plan.notice}",
         "",
-        f"Members: inventory group `{plan.group}`.",
+        *[line for note in plan.notes for line in (f"> {note}", "")],
+        f"Members: inventory group `{plan.group}`" + ("." if plan.hosts else ", none yet."),
         "",
-        "| host | role | tunnel address | endpoint | peers | firewall |",
-        "|---|---|---|---|---|---|",
     ]
-    for host in plan.hosts:
-        lines.append(
+    if plan.hosts:
+        lines += [
+            "| host | role | tunnel address | endpoint | peers | firewall |",
+            "|---|---|---|---|---|---|",
+        ]
+        lines += [
             f"| {host.name} | {host.role} | {host.address} | {host.endpoint} "
             f"| {', '.join(host.peers) or '-'} | {', '.join(host.firewall) or '-'} |"
-        )
-    lines += ["", "## Steps", ""]
+            for host in plan.hosts
+        ]
+        lines.append("")
+    lines += ["## Steps", ""]
     lines += [f"{n}. {step}" for n, step in enumerate(plan.steps, start=1)]
-    lines += ["", "## Apply", "", "```sh", plan.apply, "```", ""]
+    lines += ["", "## Apply", ""]
+    if plan.apply:
+        lines += ["```sh", plan.apply, "```", ""]
+    else:
+        lines += ["Nothing to apply yet: the VPN has no members.", ""]
     return "\n".join(lines)
 
 
@@ -37,11 +46,4 @@ def write(plan: Plan, path: Path) -> Path:
         if path.suffix == ".json"
         else markdown(plan)
     )
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-    except OSError as exc:
-        raise InputError(path, "--export", exc.strerror or str(exc)) from None
-    return path
+    return write_export(path, text)

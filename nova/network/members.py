@@ -23,12 +23,6 @@ class InventoryView:
     groups: dict[str, list[str]]  # every group, with the hosts of its children, in order
     hostvars: dict[str, dict[str, Any]]
 
-    def members(self, group: str) -> list[str]:
-        if group not in self.groups or not self.groups[group]:
-            reason = f"no inventory group {group!r} with hosts (the VPN's members)"
-            raise InputError(self.inventory.display, None, reason)
-        return self.groups[group]
-
     def setting(self, members: list[str], name: str, default: Any) -> Any:
         """A role variable as the inventory sets it for the group (first member that sets it)."""
         for host in members:

@@ -35,8 +35,9 @@ class Plan:
     settings: dict[str, Any]
     hosts: list[PlanHost]
     steps: list[str]
-    apply: str
+    apply: str  # empty when there is nothing to apply yet
     notice: str = field(default="This is a plan: nothing has been changed on any host.")
+    notes: list[str] = field(default_factory=list)  # what a reader must know first
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -49,12 +50,40 @@ def build(vpn: str, inventory_name: str) -> Plan:
     defaults = roles.defaults(vpn)
     group_var = f"{vpn}_group"
     group = str(view.setting(sorted(view.hostvars), group_var, defaults[group_var]))
-    hosts = view.members(group)
+    hosts = view.groups.get(group) or []
+    if not hosts:
+        return _no_members(vpn, view, group, group_var, defaults)
     settings = {name: view.setting(hosts, name, value) for name, value in defaults.items()}
     builder = _wireguard if vpn == "wireguard" else _openvpn
     plan_hosts, steps = builder(view, hosts, settings)
     apply = f"nova provision --inventory {inventory_name} --phase foundation -e nova_vpn={vpn}"
-    return Plan(vpn, inventory.name, group, settings, plan_hosts, steps, apply)
+    notes = []
+    if len(hosts) == 1:
+        notes.append(
+            f"Group `{group}` has one member, {hosts[0]}: it gets its tunnel address but has "
+            "no peers until a second host joins the group."
+        )
+    return Plan(vpn, inventory.name, group, settings, plan_hosts, steps, apply, notes=notes)
+
+
+def _no_members(
+    vpn: str, view: members.InventoryView, group: str, group_var: str, defaults: dict[str, Any]
+) -> Plan:
+    """The plan of an inventory without the VPN's group: who could join, and how."""
+    every = view.groups.get("all") or sorted(view.hostvars)
+    shown = ", ".join(every[:10]) + (f" and {len(every) - 10} more" if len(every) > 10 else "")
+    where = view.inventory.display
+    notes = [
+        f"Inventory `{view.inventory.name}` has no group `{group}` with hosts, so the VPN has no "
+        f"members and there is nothing to apply. Its hosts: {shown or 'none'}."
+    ]
+    steps = [
+        f"Add the hosts that should join the VPN, two or more, to an inventory group `{group}` "
+        f"in {where} (or name another group with {group_var}).",
+        f"Run `nova network --vpn {vpn} --inventory {view.inventory.name}` again: the plan "
+        "then shows each member's tunnel address, endpoint, peers and firewall openings.",
+    ]
+    return Plan(vpn, view.inventory.name, group, defaults, [], steps, "", notes=notes)
 
 
 def _wireguard(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nova.core.exportfile import write_export
 from nova.core.templates import environment
 from nova.qa.junit import OUTCOMES, JunitResults
 from nova.qa.molecule import Scenario
@@ -93,8 +94,4 @@ def render_qa(summary: QaSummary) -> str:
 
 
 def write_qa(summary: QaSummary, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(render_qa(summary), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_export(path, render_qa(summary))

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from nova.core.exportfile import write_export
 from nova.core.templates import environment
 
 
@@ -19,9 +20,5 @@ def as_json(view: dict[str, Any]) -> str:
 
 
 def export(path: Path, text: str) -> Path:
-    """Write atomically, so an interrupted export never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-    return path
+    """Write atomically, making missing folders; what cannot be written is an InputError."""
+    return write_export(path, text)

@@ -70,10 +70,41 @@ def test_unknown_vpn_is_one_line() -> None:
         plan.build("ipsec", "local")
 
 
-def test_inventory_without_the_group(write_inventory: WriteInventory) -> None:
-    path = write_inventory({"a": None}, group="spark")
-    with pytest.raises(InputError, match="no inventory group 'vpn' with hosts"):
-        plan.build("wireguard", str(path))
+@pytest.mark.parametrize("vpn", ["wireguard", "openvpn"])
+def test_inventory_without_the_group_is_a_plan_of_what_to_do(
+    write_inventory: WriteInventory, vpn: str
+) -> None:
+    path = write_inventory({"a": None, "b": None}, group="spark")
+    result = plan.build(vpn, str(path))
+    assert result.hosts == [] and result.apply == ""
+    assert "no group `vpn` with hosts" in result.notes[0]
+    assert "Its hosts: a, b." in result.notes[0]
+    assert f"{vpn}_group" in result.steps[0]
+    text = export.markdown(result)
+    assert "Members: inventory group `vpn`, none yet." in text
+    assert "| host |" not in text
+    assert "Nothing to apply yet: the VPN has no members." in text
+
+
+@pytest.mark.parametrize("vpn", ["wireguard", "openvpn"])
+def test_a_one_member_vpn_is_planned_and_says_it_has_no_peers(
+    write_inventory: WriteInventory, vpn: str
+) -> None:
+    result = plan.build(vpn, str(write_inventory({"solo": None})))
+    [host] = result.hosts
+    assert host.name == "solo" and host.peers == []
+    assert result.apply.startswith("nova provision --inventory ")
+    assert "one member, solo" in result.notes[0]
+
+
+def test_the_shipped_spark_inventory_has_its_nodes_in_the_vpn_group() -> None:
+    result = plan.build("wireguard", "spark")
+    assert [(h.name, h.address) for h in result.hosts] == [
+        ("spark-01", "10.99.0.1/24"),
+        ("spark-02", "10.99.0.2/24"),
+    ]
+    assert result.hosts[0].peers == ["spark-02"]
+    assert result.notes == []
 
 
 def test_bad_pin_names_the_host(write_inventory: WriteInventory) -> None:

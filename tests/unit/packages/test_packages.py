@@ -70,6 +70,106 @@ def test_aliases_come_from_the_role() -> None:
     assert packages.aliases("Fedora") == {}
 
 
+def test_kubernetes_stands_for_kubectl_and_the_runtime_through_the_aliases() -> None:
+    for distro in ("Debian", "Ubuntu"):
+        assert packages.bundles(distro)["kubernetes"] == ["kubectl", "containerd"]
+    debian = packages.resolve(
+        ["docker", "kubernetes"], packages.aliases("Debian"), packages.bundles("Debian")
+    )
+    assert debian == [
+        ("", "docker", "docker.io"),
+        ("kubernetes", "kubectl", "kubernetes-client"),
+        ("kubernetes", "containerd", "containerd"),
+    ]
+    # Ubuntu packages no kubectl: the name stays as typed, and apt will not know it.
+    ubuntu = packages.resolve(
+        ["kubernetes"], packages.aliases("Ubuntu"), packages.bundles("Ubuntu")
+    )
+    assert [package for _, _, package in ubuntu] == ["kubectl", "containerd"]
+    assert packages.bundles("") == {} and packages.bundles("Fedora") == {}
+
+
+def test_a_bundle_must_list_names(tmp_path: Path) -> None:
+    vars_dir = tmp_path / "roles" / "base_packages" / "vars"
+    vars_dir.mkdir(parents=True)
+    (vars_dir / "Debian.yml").write_text("base_packages_os_bundles: {kubernetes: kubectl}\n")
+    with pytest.raises(InputError, match=r"base_packages_os_bundles\.kubernetes: must be a list"):
+        packages.bundles("Debian", root=tmp_path)
+
+
+def test_madison_lists_what_apt_offers_first_version_first() -> None:
+    text = (
+        "containerd | 1.6.20~ds1-1+deb12u3 | http://deb.debian.org/debian bookworm/main amd64\n"
+        "containerd | 1.6.20~ds1-1+deb12u2 | http://deb.debian.org/debian-security bookworm\n"
+        "kubernetes-client | 1.20.5+really1.20.2-1.1+deb12u1 | http://deb.debian.org/debian\n"
+    )
+    assert packages.parse_madison(text) == {
+        "containerd": "1.6.20~ds1-1+deb12u3",
+        "kubernetes-client": "1.20.5+really1.20.2-1.1+deb12u1",
+    }
+
+
+def test_without_package_lists_apt_cannot_say(tmp_path: Path) -> None:
+    assert packages.offered_versions(["containerd"], lists=tmp_path) is None
+
+
+@needs_dpkg
+def test_a_missing_package_is_installable_or_unknown() -> None:
+    states = packages.check(
+        ["tool", ABSENT, "pkgtool"],
+        table={"tool": "nova-test-tool", "pkgtool": "dpkg"},
+        groups={},
+        offered=lambda names: {"nova-test-tool": "1.0-1"},
+    )
+    assert [(s.package, s.installed, s.available, s.candidate) for s in states] == [
+        ("nova-test-tool", False, True, "1.0-1"),
+        (ABSENT, False, False, ""),
+        ("dpkg", True, None, ""),
+    ]
+
+
+needs_debian = pytest.mark.skipif(
+    packages.distribution() != "Debian" or shutil.which("dpkg-query") is None,
+    reason="needs Debian's dpkg",
+)
+
+
+@needs_debian
+def test_cli_reports_kubernetes_as_the_tools_it_stands_for(
+    nova: Callable[..., Any], nova_home: Path
+) -> None:
+    result = nova("setup", "--packages", "docker", "kubernetes", "-o", "json")
+    data = json.loads(result.stdout)
+    rows = [(p["asked"], p["name"], p["package"]) for p in data["packages"]]
+    assert rows == [
+        ("", "docker", "docker.io"),
+        ("kubernetes", "kubectl", "kubernetes-client"),
+        ("kubernetes", "containerd", "containerd"),
+    ]
+    # No package is named `kubernetes`, and none is reported missing under that name.
+    assert "kubernetes" not in data["missing"]
+    wanted = ["docker.io", "kubernetes-client", "containerd"]
+    here = packages.installed_versions(wanted)
+    assert data["missing"] == [p for p in wanted if p not in here]
+    assert result.returncode == (1 if data["missing"] else 0)
+
+
+@needs_debian
+def test_cli_says_when_no_apt_source_offers_a_name(
+    nova: Callable[..., Any], nova_home: Path
+) -> None:
+    if packages.offered_versions(["dpkg"]) is None:
+        pytest.skip("no apt package lists on this machine")
+    result = nova("setup", "--packages", ABSENT)
+    assert result.returncode == 1
+    assert "unknown" in result.stdout
+    assert f"{ABSENT}: no package of that name in the apt sources" in " ".join(
+        result.stdout.split()
+    )
+    data = json.loads(nova("setup", "--packages", ABSENT, "-o", "json").stdout)
+    assert data["unknown"] == [ABSENT] and data["packages"][0]["available"] is False
+
+
 def test_broken_role_vars_name_the_file(tmp_path: Path) -> None:
     vars_dir = tmp_path / "roles" / "base_packages" / "vars"
     vars_dir.mkdir(parents=True)
