@@ -158,7 +158,7 @@ LINTERS: dict[str, list[str]] = {
 }
 
 
-def check(echo_unit: bool = True) -> Outcome:
+def check() -> Outcome:
     """The inner loop: no Docker, no root, no network; writes only inside the checkout."""
     start = time.monotonic()
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -184,7 +184,7 @@ def check(echo_unit: bool = True) -> Outcome:
         f"  {'ok  ' if unit_outcome.ok else 'FAIL'}  {'unit tests':<14} "
         f"{clock(unit_outcome.seconds)}  ({last_line(unit_outcome.log)})"
     )
-    if not unit_outcome.ok and unit_outcome.log and echo_unit:
+    if not unit_outcome.ok and unit_outcome.log:
         print(tail(unit_outcome.log))
     code = 0 if unit_outcome.ok and all(o.ok for o in lints) else 1
     return Outcome("check", code, time.monotonic() - start, unit_outcome.log)

@@ -43,10 +43,6 @@ def write_export(path: Path, text: str, option: str = EXPORT_OPTION) -> Path:
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        try:
             tmp.replace(path)
         except BaseException:
             tmp.unlink(missing_ok=True)

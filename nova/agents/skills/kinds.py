@@ -40,14 +40,17 @@ APT_LOCK_WAIT = {
 }
 
 
+# Loads the blueprint catalogue. Skills sit below blueprints, so the layer that
+# loads blueprints hands its loader down.
+BlueprintLoader = Callable[[], Sequence[Any]]
+
+
 @dataclass
 class SkillContext:
     skill: str
     request: SkillRequest
     cancelled: threading.Event = field(default_factory=threading.Event)
-    # The blueprint catalogue, for the skills that inspect it. Skills sit below
-    # blueprints, so the layer that loads blueprints hands its loader down.
-    blueprints: Callable[[], Sequence[Any]] | None = None
+    blueprints: BlueprintLoader | None = None  # for the skills that inspect the catalogue
 
 
 class SkillFailed(NovaError):

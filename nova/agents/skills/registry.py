@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from nova.agents.skills import NotRunnable
 from nova.agents.skills.callables import python_call
 from nova.agents.skills.kinds import (
+    BlueprintLoader,
     CommandRun,
     HandlerSpec,
     PhaseRun,
@@ -30,8 +30,6 @@ if TYPE_CHECKING:
     from nova.queue.worker import Handler, Job
 
 log = logging.getLogger(__name__)
-# Loads the blueprint catalogue; handed down by the blueprints layer above.
-BlueprintLoader = Callable[[], Sequence[Any]]
 
 NEEDS_GPU = "needs an NVIDIA GPU with its driver and NVIDIA's registry, neither of which is here"
 
