@@ -12,10 +12,8 @@ from nova.cli.output import OUTPUT_OPTION, console, print_json
 from nova.core.errors import EXIT_FAILED, EXIT_OK
 
 if TYPE_CHECKING:
-    from nova.orchestrate.catalogue import CatalogueTask
-    from nova.orchestrate.run import OrchestrateRequest
     from nova.orchestrate.store import TaskRecord
-    from nova.provisioning.plan import Phase
+    from nova.runs.recorder import PhaseFinished, PhaseStarted, RunFinished, RunStarted
 
 STYLE = {
     "done": "green",
@@ -36,14 +34,18 @@ class ConsoleObserver:
     def __init__(self, out: Any) -> None:
         self.out = out
 
-    def run_started(self, run_id: str, phases: list[Phase], request: OrchestrateRequest) -> None:
-        mode = f"{request.mode}, at most {request.effective_concurrency} at once"
-        names = ", ".join(p.name for p in phases)
-        self.out.print(f"[bold]orchestration {run_id}[/] ({mode}) on {request.inventory}: {names}")
+    def run_started(self, run: RunStarted) -> None:
+        details = run.details
+        mode = f"{details['mode']}, at most {details['concurrency']} at once"
+        names = ", ".join(run.phases)
+        self.out.print(
+            f"[bold]orchestration {run.run_id}[/] ({mode}) on {details['inventory']}: {names}"
+        )
 
-    def phase_started(self, phase: Phase, tasks: list[CatalogueTask]) -> None:
-        agents = ", ".join(dict.fromkeys(t.agent for t in tasks))
-        self.out.print(f"[bold]phase {phase.name}[/]: {len(tasks)} task(s) for {agents}")
+    def phase_started(self, run: RunStarted, phase: PhaseStarted) -> None:
+        agents = ", ".join(phase.details["agents"])
+        count = len(phase.details["tasks"])
+        self.out.print(f"[bold]phase {phase.name}[/]: {count} task(s) for {agents}")
 
     def task_changed(self, record: TaskRecord) -> None:
         state = record.status.value
@@ -59,10 +61,15 @@ class ConsoleObserver:
             line += f" - {record.error}"
         self.out.print(line, highlight=False)
 
-    def phase_finished(self, phase: Phase, status: str, note: str | None) -> None:
-        style = STYLE.get(status, "")
-        verdict = f"[{style}]{status}[/]" if style else status
-        self.out.print(f"phase {phase.name}: {verdict}" + (f" ({note})" if note else ""))
+    def phase_finished(self, run: RunStarted, phase: PhaseFinished) -> None:
+        style = STYLE.get(phase.status, "")
+        verdict = f"[{style}]{phase.status}[/]" if style else phase.status
+        self.out.print(
+            f"phase {phase.name}: {verdict}" + (f" ({phase.note})" if phase.note else "")
+        )
+
+    def run_finished(self, run: RunStarted, end: RunFinished) -> None:
+        pass
 
 
 def _interrupt(signum: int, frame: object) -> None:

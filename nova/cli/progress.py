@@ -6,10 +6,9 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from nova.ansible.runner import PlaybookResult, RunnerEvent, TaskResult, TaskStarted
-from nova.provisioning.plan import Phase
 
 if TYPE_CHECKING:
-    from nova.policy.decision import Decision
+    from nova.runs.recorder import PhaseFinished, PhaseStarted, RunFinished, RunStarted
 
 COUNTED = ("ok", "changed", "failed", "unreachable", "skipped")
 
@@ -29,19 +28,19 @@ class LiveProgress:
         self.phase = ""
         self.task = ""
 
-    def run_started(self, run_id: str, phases: list[Phase], hosts: list[str]) -> None:
-        self.hosts = hosts
-        names = ", ".join(p.name for p in phases)
-        self.console.print(f"[bold]run {run_id}[/]: {names} on {len(hosts)} host(s)")
+    def run_started(self, run: RunStarted) -> None:
+        self.hosts = list(run.details.get("hosts", []))
+        names = ", ".join(run.phases)
+        self.console.print(f"[bold]run {run.run_id}[/]: {names} on {len(self.hosts)} host(s)")
 
-    def phase_started(self, phase: Phase) -> None:
+    def phase_started(self, run: RunStarted, phase: PhaseStarted) -> None:
         self.phase = phase.name
         self.counts = {h: Counter() for h in self.hosts}
         self.current = {}
         self.live.start()
         self.live.update(self._table())
 
-    def event(self, phase: Phase, event: RunnerEvent) -> None:
+    def event(self, phase: str, event: RunnerEvent) -> None:
         if isinstance(event, TaskStarted):
             self.task = event.task
         elif isinstance(event, TaskResult):
@@ -49,7 +48,17 @@ class LiveProgress:
             self.current[event.host] = event.task
         self.live.update(self._table())
 
-    def phase_finished(self, phase: Phase, result: PlaybookResult) -> None:
+    def phase_finished(self, run: RunStarted, phase: PhaseFinished) -> None:
+        if phase.status == "denied":
+            self.console.print(
+                f"phase {phase.name}: [red]denied by policy[/] ({phase.note or 'no reason given'})"
+                f" decision {phase.decision_id}"
+            )
+            return
+        if not phase.ran:
+            self.console.print(f"phase {phase.name}: [yellow]{phase.status}[/] ({phase.note})")
+            return
+        result: PlaybookResult = phase.result
         self.live.update(self._table(result))
         self.live.stop()
         verdict = "[green]ok[/]" if result.succeeded else "[red]failed[/]"
@@ -59,12 +68,8 @@ class LiveProgress:
                 f"  [red]{failure.status}[/] {failure.host}: {failure.task}: {failure.message}"
             )
 
-    def phase_denied(self, phase: Phase, decision: Decision) -> None:
-        reasons = "; ".join(decision.violations) or decision.reason or "no reason given"
-        self.console.print(
-            f"phase {phase.name}: [red]denied by policy[/] ({reasons})"
-            f" decision {decision.decision_id}"
-        )
+    def run_finished(self, run: RunStarted, end: RunFinished) -> None:
+        pass
 
     def _table(self, result: PlaybookResult | None = None) -> Any:
         from rich.table import Table

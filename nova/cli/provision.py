@@ -73,7 +73,7 @@ def provision(
 
         out = console()
         record = run_provision(request, LiveProgress(out))
-        colour = "green" if record.status == "successful" else "red"
+        colour = {"successful": "green", "nothing-to-do": "yellow"}.get(record.status, "red")
         out.print(f"[bold {colour}]run {record.id} {record.status}[/]")
         out.print(f"report: {record.report_path}")
     return EXIT_OK if record.status == "successful" else EXIT_FAILED

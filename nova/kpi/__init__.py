@@ -31,23 +31,35 @@ def default_store() -> KpiStore:
         return store
 
 
-def record_run(status: str, duration_s: float, phases: int) -> None:
-    """A provisioning run finished with `status` after `duration_s`, attempting `phases`."""
+def record_run(status: str, duration_s: float, phases: int, engine: str = "provision") -> None:
+    """A run of `engine` finished with `status` after `duration_s`, recording `phases`."""
     _record(
-        "provision run",
-        Inc("provision_runs_total", {"status": status}),
-        Observe("provision_run_duration_seconds", duration_s, {"status": status}),
-        Observe("provision_run_phases", float(phases)),
+        f"{engine} run",
+        Inc(f"{engine}_runs_total", {"status": status}),
+        Observe(f"{engine}_run_duration_seconds", duration_s, {"status": status}),
+        Observe(f"{engine}_run_phases", float(phases)),
     )
 
 
-def record_phase(phase: str, status: str, duration_s: float) -> None:
-    """One provisioning phase finished (successful, failed or denied)."""
+def record_phase(phase: str, status: str, duration_s: float, engine: str = "provision") -> None:
+    """One phase of a run of `engine` finished (successful, failed, denied, skipped...)."""
     _record(
-        "provision phase",
-        Inc("provision_phases_total", {"phase": phase, "status": status}),
-        Observe("provision_phase_duration_seconds", duration_s, {"phase": phase}),
+        f"{engine} phase",
+        Inc(f"{engine}_phases_total", {"phase": phase, "status": status}),
+        Observe(f"{engine}_phase_duration_seconds", duration_s, {"phase": phase}),
     )
+
+
+def record_agent_task(agent: str, status: str, duration_s: float | None) -> None:
+    """An orchestration task of `agent` settled; `duration_s` when it ran."""
+    updates: list[Inc | Observe] = [
+        Inc("orchestrate_agent_tasks_total", {"agent": agent, "status": status})
+    ]
+    if duration_s is not None:
+        updates.append(
+            Observe("orchestrate_agent_task_duration_seconds", duration_s, {"agent": agent})
+        )
+    _record("orchestration task", *updates)
 
 
 def record_policy_decision(policy: str, allow: bool, duration_s: float) -> None:
@@ -81,6 +93,7 @@ __all__ = [
     "KpiStore",
     "Observe",
     "default_store",
+    "record_agent_task",
     "record_phase",
     "record_policy_decision",
     "record_run",

@@ -34,41 +34,62 @@ class MetricSpec:
     buckets: tuple[float, ...] = ()
 
 
-CATALOGUE: dict[str, MetricSpec] = {
-    spec.name: spec
-    for spec in (
+def _run_specs(engine: str, noun: str) -> tuple[MetricSpec, ...]:
+    """The five KPIs every run engine records through nova.runs.sinks.KpiSink."""
+    return (
         MetricSpec(
-            "provision_runs_total",
+            f"{engine}_runs_total",
             Kind.COUNTER,
-            "Provisioning runs finished, by outcome.",
+            f"{noun.capitalize()} runs finished, by outcome.",
             ("status",),
         ),
         MetricSpec(
-            "provision_run_duration_seconds",
+            f"{engine}_run_duration_seconds",
             Kind.HISTOGRAM,
-            "Wall time of provisioning runs, by outcome.",
+            f"Wall time of {noun} runs, by outcome.",
             ("status",),
             RUN_SECONDS,
         ),
         MetricSpec(
-            "provision_run_phases",
+            f"{engine}_run_phases",
             Kind.HISTOGRAM,
-            "Phases attempted per provisioning run.",
+            f"Phases recorded per {noun} run.",
             (),
             PHASE_COUNTS,
         ),
         MetricSpec(
-            "provision_phases_total",
+            f"{engine}_phases_total",
             Kind.COUNTER,
-            "Provisioning phases finished, by phase and outcome.",
+            f"{noun.capitalize()} phases finished, by phase and outcome.",
             ("phase", "status"),
         ),
         MetricSpec(
-            "provision_phase_duration_seconds",
+            f"{engine}_phase_duration_seconds",
             Kind.HISTOGRAM,
-            "Wall time of provisioning phases, by phase.",
+            f"Wall time of {noun} phases, by phase.",
             ("phase",),
             RUN_SECONDS,
+        ),
+    )
+
+
+CATALOGUE: dict[str, MetricSpec] = {
+    spec.name: spec
+    for spec in (
+        *_run_specs("provision", "provisioning"),
+        *_run_specs("orchestrate", "orchestration"),
+        MetricSpec(
+            "orchestrate_agent_tasks_total",
+            Kind.COUNTER,
+            "Orchestration tasks settled, by agent and outcome.",
+            ("agent", "status"),
+        ),
+        MetricSpec(
+            "orchestrate_agent_task_duration_seconds",
+            Kind.HISTOGRAM,
+            "Wall time of settled orchestration tasks, by agent.",
+            ("agent",),
+            TASK_SECONDS,
         ),
         MetricSpec(
             "policy_decisions_total",

@@ -17,28 +17,34 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
-import psutil
-
 from nova.ansible import inventory as inventories
-from nova.audit.log import AuditLog, current_actor
+from nova.audit.log import AuditLog
 from nova.core.errors import InputError
 from nova.core.paths import ensure_home, nova_home
+from nova.kpi import record_agent_task
 from nova.orchestrate.catalogue import Catalogue, CatalogueTask, load_catalogue
 from nova.orchestrate.hub.store import Hub
-from nova.orchestrate.memory import MemoryPeaks, MemorySampler
+from nova.orchestrate.memory import MemorySampler
 from nova.orchestrate.queue_access import QueueTasks, TaskDefaults, open_queue
-from nova.orchestrate.report import write_report
+from nova.orchestrate.records import (
+    ORCHESTRATOR,
+    HubSink,
+    OrchestrationStoreSink,
+    ReportSink,
+)
+from nova.orchestrate.report import report_path
 from nova.orchestrate.scheduler import PhaseScheduler, PhaseSettings
 from nova.orchestrate.states import COMPLETED, SETTLED, TaskState
 from nova.orchestrate.status.model import latest_records
 from nova.orchestrate.store import OrchestrationRecord, OrchestrationStore, TaskRecord
 from nova.orchestrate.workers import WorkerCommand, WorkerPool, blueprint_worker
 from nova.provisioning.plan import Phase
-from nova.runs.ids import new_run_id
+from nova.runs.recorder import NullSink, RunRecorder, RunSink
+from nova.runs.sinks import AuditSink, KpiSink
 
 MODE_ENV = "NOVA_EXECUTION_MODE"
 MODES = ("sequential", "parallel")
-ORCHESTRATOR = "orchestrator"
+ENGINE = "orchestrate"
 
 
 @dataclass(frozen=True)
@@ -66,26 +72,14 @@ def resolve_mode(option: str | None) -> str:
     return value
 
 
-class Observer(Protocol):
-    def run_started(
-        self, run_id: str, phases: list[Phase], request: OrchestrateRequest
-    ) -> None: ...
-    def phase_started(self, phase: Phase, tasks: list[CatalogueTask]) -> None: ...
+class Observer(RunSink, Protocol):
+    """A progress display: the run's events, and each task's changes within a phase."""
+
     def task_changed(self, record: TaskRecord) -> None: ...
-    def phase_finished(self, phase: Phase, status: str, note: str | None) -> None: ...
 
 
-class SilentObserver:
-    def run_started(self, run_id: str, phases: list[Phase], request: OrchestrateRequest) -> None:
-        pass
-
-    def phase_started(self, phase: Phase, tasks: list[CatalogueTask]) -> None:
-        pass
-
+class SilentObserver(NullSink):
     def task_changed(self, record: TaskRecord) -> None:
-        pass
-
-    def phase_finished(self, phase: Phase, status: str, note: str | None) -> None:
         pass
 
 
@@ -137,11 +131,19 @@ def orchestrate(
 
     ensure_home()
     services = services or _default_services()
-    run_id = new_run_id()
-    run_dir = nova_home() / "orchestrate" / run_id
+    sinks: list[RunSink] = [
+        OrchestrationStoreSink(services.store),
+        HubSink(services.hub),
+        ReportSink(services.store, services.hub, catalogue),
+        AuditSink(services.audit),
+        KpiSink(),
+        observer,
+    ]
+    recorder = RunRecorder(ENGINE, sinks)
+    run_dir = nova_home() / "orchestrate" / recorder.run_id
     run_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     tasks = catalogue.for_agents(agents)
-    run = _Run(run_id, run_dir, request, catalogue, tasks, phases, services, observer)
+    run = _Run(recorder, run_dir, request, catalogue, tasks, phases, services, observer)
     return run.execute(worker_command)
 
 
@@ -152,7 +154,7 @@ def _default_services() -> Services:
 class _Run:
     def __init__(
         self,
-        run_id: str,
+        recorder: RunRecorder,
         run_dir: Path,
         request: OrchestrateRequest,
         catalogue: Catalogue,
@@ -161,7 +163,8 @@ class _Run:
         services: Services,
         observer: Observer,
     ) -> None:
-        self.id = run_id
+        self.recorder = recorder
+        self.id = recorder.run_id
         self.dir = run_dir
         self.request = request
         self.catalogue = catalogue
@@ -169,49 +172,21 @@ class _Run:
         self.phases = phases
         self.store = services.store
         self.hub = services.hub
-        self.audit = services.audit
         self.observer = observer
         self.agents = list(dict.fromkeys(t.agent for t in tasks))
 
     def execute(self, worker_command: WorkerCommand) -> OrchestrationRecord:
-        me = psutil.Process()
-        queue_label = self.request.server or "embedded"
-        self.store.start(
-            self.id,
+        self.recorder.start(
+            [p.name for p in self.phases],
             mode=self.request.mode,
             concurrency=self.request.effective_concurrency,
             inventory=self.request.inventory,
             agents=self.agents,
             check_mode=self.request.check,
-            queue=queue_label,
-            pid=me.pid,
-            pid_started=me.create_time(),
-        )
-        self.audit.append(
-            current_actor(),
-            "orchestrate.start",
-            self.id,
-            payload={
-                "agents": self.agents,
-                "phases": [p.name for p in self.phases],
-                "mode": self.request.mode,
-                "inventory": self.request.inventory,
-                "check": self.request.check,
-            },
-        )
-        self.observer.run_started(self.id, self.phases, self.request)
-        self.hub.broadcast(
-            self.id,
-            "run-start",
-            ORCHESTRATOR,
-            f"orchestration {self.id}",
-            phases=[p.name for p in self.phases],
-            agents=self.agents,
-            mode=self.request.mode,
-            concurrency=self.request.effective_concurrency,
+            queue=self.request.server or "embedded",
         )
         status, note = "failed", None
-        peaks = None
+        memory = None
         try:
             with open_queue(self.request.server, self.dir, {t.skill for t in self.tasks}) as queue:
                 if queue.embedded:
@@ -223,7 +198,7 @@ class _Run:
                 try:
                     with MemorySampler(pool.pids) as sampler:
                         status, note = self._phases(QueueTasks(queue.client, defaults), pool)
-                        peaks = sampler.peaks
+                        memory = sampler.peaks.to_dict() if sampler.peaks else None
                 finally:
                     pool.stop_all()
         except KeyboardInterrupt:
@@ -233,7 +208,7 @@ class _Run:
             status, note = "failed", f"{type(exc).__name__}: {exc}"
             raise
         finally:
-            self._finish(status, note, peaks)
+            self.recorder.finish(status, note, report=str(report_path(self.id)), memory=memory)
         record = self.store.get_run(self.id)
         assert record is not None
         return record
@@ -269,14 +244,9 @@ class _Run:
     ) -> list[TaskRecord]:
         tasks = [t for t in self.tasks if t.phase == phase.name]
         agents = list(dict.fromkeys(t.agent for t in tasks))
-        self.store.start_phase(self.id, seq, phase.name)
-        self.observer.phase_started(phase, tasks)
-        self.hub.broadcast(
-            self.id,
-            "phase-start",
-            ORCHESTRATOR,
-            f"phase {phase.name}",
-            phase=phase.name,
+        self.recorder.phase_started(
+            seq,
+            phase.name,
             depends_on=list(phase.depends_on),
             agents=agents,
             tasks=[t.id for t in tasks],
@@ -317,17 +287,12 @@ class _Run:
         finally:
             for agent in agents:
                 pool.stop(agent)
-        status = phase_status(records)
-        note = _phase_note(records)
-        self.store.finish_phase(self.id, seq, status, note)
-        self.observer.phase_finished(phase, status, note)
-        self.hub.broadcast(
-            self.id,
-            "phase-end",
-            ORCHESTRATOR,
-            f"phase {phase.name} {status}",
-            phase=phase.name,
-            status=status,
+        self.recorder.phase_finished(
+            seq,
+            phase.name,
+            phase_status(records),
+            note=_phase_note(records),
+            result=records,
             counts=_counts(records),
         )
         return records
@@ -336,6 +301,7 @@ class _Run:
         self.store.save_task(replace(record))
         self.observer.task_changed(record)
         if record.status in SETTLED:
+            record_agent_task(record.agent, record.status.value, record.duration)
             self.hub.broadcast(
                 self.id,
                 "task-result",
@@ -348,43 +314,12 @@ class _Run:
             )
 
     def _skip(self, seq: int, phase: Phase, status: str, note: str) -> None:
-        self.store.skip_phase(self.id, seq, phase.name, status, note)
-        self.observer.phase_finished(phase, status, note)
-        self.hub.broadcast(
-            self.id,
-            "phase-end",
-            ORCHESTRATOR,
-            f"phase {phase.name} {status}",
-            phase=phase.name,
-            status=status,
-            note=note,
-        )
+        self.recorder.phase_finished(seq, phase.name, status, note=note)
 
     def _completed_before(self) -> set[str]:
         """Tasks done by earlier runs: a dependency on them is met."""
         latest = latest_records(self.store)
         return {task for task, record in latest.items() if record.status is TaskState.DONE}
-
-    def _finish(self, status: str, note: str | None, peaks: MemoryPeaks | None) -> None:
-        self.store.finish(self.id, status, memory=peaks, note=note)
-        self.hub.broadcast(
-            self.id,
-            "run-end",
-            ORCHESTRATOR,
-            f"orchestration {self.id} {status}",
-            status=status,
-            note=note,
-        )
-        record = self.store.get_run(self.id)
-        assert record is not None
-        path = write_report(record, self.catalogue, self.hub.read(self.id))
-        self.store.set_report(self.id, str(path))
-        self.audit.append(
-            current_actor(),
-            "orchestrate.finish",
-            self.id,
-            payload={"status": status, "note": note, "report": str(path)},
-        )
 
 
 def _counts(records: list[TaskRecord]) -> dict[str, int]:

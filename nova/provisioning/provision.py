@@ -2,37 +2,41 @@
 
 Everything the user gave is checked before a run record is created, so bad
 input never leaves a half-written run. Each phase runs through the runner in
-its own folder under NOVA_HOME/runs/<run-id>/, is recorded in the state
-store, and the first failed phase stops the run.
+its own folder under NOVA_HOME/runs/<run-id>/, and the first failed phase
+stops the run. A phase whose playbook applies no role is recorded as having
+nothing to do, without running; a run in which no phase had anything to do
+is not a success.
 
 Before each phase the policy gate is asked; a phase it refuses is recorded as
-denied, with the decision id and the violations, and never runs. The run's
-start, each phase and its end go to the audit log.
+denied, with the decision id and the violations, and never runs. Every event
+goes through one RunRecorder to the state store, the audit log, the KPIs,
+the report and the observer.
 """
 
 from __future__ import annotations
 
-import getpass
-import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from nova.ansible import inventory as inventories
-from nova.ansible.runner import PlaybookResult, RunnerEvent, run_playbook
+from nova.ansible.playbook import roles_in
+from nova.ansible.runner import RunnerEvent, run_playbook
 from nova.audit.log import AuditLog
 from nova.core.errors import InputError
-from nova.core.paths import ensure_home, reports_dir, runs_dir
-from nova.kpi import record_phase, record_run
+from nova.core.paths import ensure_home, runs_dir
 from nova.policy.gate import check_provision
 from nova.provisioning.plan import Phase, load_plan
-from nova.runs.ids import new_run_id
-from nova.runs.report import write_run_report
+from nova.provisioning.records import ReportSink, StateStoreSink
+from nova.runs.recorder import NOTHING_TO_DO, NullSink, RunRecorder, RunSink
+from nova.runs.sinks import AuditSink, KpiSink
 from nova.runs.state import RunRecord, StateStore
 
 if TYPE_CHECKING:
     import threading
 
     from nova.policy.decision import Decision
+
+ENGINE = "provision"
 
 
 @dataclass(frozen=True)
@@ -77,30 +81,14 @@ def policy_gate(context: RunContext, phase: Phase) -> Decision:
     )
 
 
-class ProvisionObserver(Protocol):
-    """What a progress display is told while a run goes on."""
+class ProvisionObserver(RunSink, Protocol):
+    """A progress display: the run's events, and the runner's events within a phase."""
 
-    def run_started(self, run_id: str, phases: list[Phase], hosts: list[str]) -> None: ...
-    def phase_started(self, phase: Phase) -> None: ...
-    def event(self, phase: Phase, event: RunnerEvent) -> None: ...
-    def phase_finished(self, phase: Phase, result: PlaybookResult) -> None: ...
-    def phase_denied(self, phase: Phase, decision: Decision) -> None: ...
+    def event(self, phase: str, event: RunnerEvent) -> None: ...
 
 
-class SilentObserver:
-    def run_started(self, run_id: str, phases: list[Phase], hosts: list[str]) -> None:
-        pass
-
-    def phase_started(self, phase: Phase) -> None:
-        pass
-
-    def event(self, phase: Phase, event: RunnerEvent) -> None:
-        pass
-
-    def phase_finished(self, phase: Phase, result: PlaybookResult) -> None:
-        pass
-
-    def phase_denied(self, phase: Phase, decision: Decision) -> None:
+class SilentObserver(NullSink):
+    def event(self, phase: str, event: RunnerEvent) -> None:
         pass
 
 
@@ -139,78 +127,64 @@ def provision(
     phases = plan.select(request.phases)
     inventory = inventories.resolve(request.inventory)
     hosts = list(inventories.list_hosts(inventory, request.limit))
+    roles = {phase.name: roles_in(phase.playbook) for phase in phases}
 
     ensure_home()
     store = store or StateStore()
-    audit = audit or AuditLog()
+    sinks = [StateStoreSink(store), AuditSink(audit or AuditLog()), ReportSink(store), KpiSink()]
+    recorder = RunRecorder(ENGINE, [*sinks, observer])
     context = RunContext(
-        run_id=new_run_id(),
+        run_id=recorder.run_id,
         request=request,
-        launcher=getpass.getuser(),
+        launcher=recorder.actor,
         phases=phases,
         hosts=hosts,
         sources=list(inventory.sources),
     )
-    store.start_run(
-        context.run_id,
+    recorder.start(
+        [p.name for p in phases],
         inventory=request.inventory,
-        phases=[p.name for p in phases],
+        hosts=hosts,
         limit=request.limit,
         check_mode=request.check,
-        launcher=context.launcher,
     )
-    audit.append(
-        context.launcher,
-        "provision.run.start",
-        context.run_id,
-        payload={
-            "inventory": request.inventory,
-            "phases": [p.name for p in phases],
-            "hosts": hosts,
-            "limit": request.limit,
-            "check_mode": request.check,
-        },
-    )
-    observer.run_started(context.run_id, phases, hosts)
-    started = time.monotonic()
     status = "error"
     try:
-        status = _run_phases(context, observer, store, gate, audit)
+        status = _run_phases(context, recorder, observer, gate, roles)
     finally:
-        report_path = reports_dir() / f"{context.run_id}.md"
-        store.finish_run(context.run_id, status, str(report_path))
-        audit.append(
-            context.launcher,
-            "provision.run.finish",
-            context.run_id,
-            payload={"status": status, "report": str(report_path)},
-        )
-        record = store.get_run(context.run_id)
-        assert record is not None
-        write_run_report(record)
-        record_run(status, time.monotonic() - started, len(record.phase_results))
+        recorder.finish(status)
+    record = store.get_run(context.run_id)
+    assert record is not None
     return record
 
 
 def _run_phases(
     context: RunContext,
+    recorder: RunRecorder,
     observer: ProvisionObserver,
-    store: StateStore,
     gate: PhaseGate,
-    audit: AuditLog,
+    roles: dict[str, tuple[str, ...]],
 ) -> str:
     request = context.request
+    ran = 0
     for seq, phase in enumerate(context.phases, start=1):
         decision = gate(context, phase)
         if not decision.allow:
             reason = "; ".join(decision.violations) or decision.reason or "denied by policy"
-            store.deny_phase(context.run_id, seq, phase.name, decision.decision_id, reason)
-            observer.phase_denied(phase, decision)
-            record_phase(phase.name, "denied", 0.0)
+            recorder.phase_finished(
+                seq, phase.name, "denied", note=reason, decision_id=decision.decision_id
+            )
             return "denied"
-        store.start_phase(context.run_id, seq, phase.name, decision.decision_id)
-        observer.phase_started(phase)
-        phase_started = time.monotonic()
+        if not roles[phase.name]:
+            recorder.phase_finished(
+                seq,
+                phase.name,
+                NOTHING_TO_DO,
+                note=f"{phase.playbook.name} applies no role",
+                decision_id=decision.decision_id,
+            )
+            continue
+        recorder.phase_started(seq, phase.name, decision.decision_id, roles=list(roles[phase.name]))
         result = run_playbook(
             phase.playbook,
             context.sources,
@@ -219,27 +193,19 @@ def _run_phases(
             extravars=request.extra_vars,
             check=request.check,
             diff=request.diff,
-            on_event=lambda event, phase=phase: observer.event(phase, event),  # type: ignore[misc]
+            on_event=lambda event, name=phase.name: observer.event(name, event),  # type: ignore[misc]
             cancelled=request.cancelled,
         )
-        status = "successful" if result.succeeded else "failed"
-        record_phase(phase.name, status, time.monotonic() - phase_started)
-        store.finish_phase(
-            context.run_id, seq, phase.name, status, result.rc, result.stats, result.failures
-        )
-        audit.append(
-            context.launcher,
-            "provision.phase",
-            context.run_id,
+        recorder.phase_finished(
+            seq,
+            phase.name,
+            "successful" if result.succeeded else "failed",
             decision_id=decision.decision_id,
-            payload={
-                "phase": phase.name,
-                "status": status,
-                "rc": result.rc,
-                "hosts": {h: vars(s) for h, s in sorted(result.stats.items())},
-            },
+            result=result,
+            rc=result.rc,
+            hosts={h: vars(s) for h, s in sorted(result.stats.items())},
         )
-        observer.phase_finished(phase, result)
+        ran += 1
         if not result.succeeded:
             return "failed"
-    return "successful"
+    return "successful" if ran else NOTHING_TO_DO

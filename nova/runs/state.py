@@ -109,13 +109,21 @@ class StateStore:
                 (run_id, seq, name, now(), decision_id),
             )
 
-    def deny_phase(self, run_id: str, seq: int, name: str, decision_id: str, reason: str) -> None:
-        """A phase the policy refused: recorded, never run."""
+    def record_phase(
+        self,
+        run_id: str,
+        seq: int,
+        name: str,
+        status: str,
+        decision_id: str | None,
+        note: str | None,
+    ) -> None:
+        """A phase recorded without running: denied by policy, or with nothing to do."""
         with self._connect() as db:
             db.execute(
                 "INSERT INTO phases (run_id, seq, name, status, started_at, finished_at,"
-                " decision_id, note) VALUES (?, ?, ?, 'denied', ?, ?, ?, ?)",
-                (run_id, seq, name, now(), now(), decision_id, reason),
+                " decision_id, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (run_id, seq, name, status, now(), now(), decision_id, note),
             )
 
     def finish_phase(

@@ -29,6 +29,7 @@ from nova.agents.skills import NotRunnable
 from nova.agents.skills.request import SkillRequest
 from nova.core.errors import InputError, NovaError
 from nova.core.paths import ensure_home, project_root, runs_dir
+from nova.runs.recorder import NOTHING_TO_DO
 
 PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)\}")
 ROLE_RE = re.compile(r"^[a-z][a-z0-9_]*\Z")
@@ -178,6 +179,8 @@ class PhaseRun:
             "check": ctx.request.check,
             "results": record.to_dict()["results"],
         }
+        if record.status == NOTHING_TO_DO:
+            raise NotRunnable(f"phase {phase} applies no role: nothing to do (run {record.id})")
         if record.status != "successful":
             raise SkillFailed(
                 f"phase {phase} {record.status} (run {record.id}, report {record.report_path})"

@@ -14,6 +14,8 @@ import psutil
 import pytest
 from orchestrate_runs import MakeCatalogue, max_overlap, read_times, task, workers
 
+from nova.audit.log import AuditLog
+from nova.kpi.store import KpiStore
 from nova.orchestrate.hub.store import Hub
 from nova.orchestrate.run import OrchestrateRequest, orchestrate
 from nova.orchestrate.store import OrchestrationStore
@@ -177,3 +179,22 @@ def test_the_hub_and_the_report_record_the_run(
         assert heading in report
     assert "| 2 | model-operations | orion | model | `t.model` | 1 |" in report
     assert "agent-start | orchestrator | * | agent orion" in report
+
+    # The same recorder as provisioning: the audit chain and the KPIs hold the run.
+    entries = [e for e in AuditLog().entries() if e.subject == run.id]
+    assert [e.action for e in entries] == [
+        "orchestrate.run.start",
+        "orchestrate.phase",
+        "orchestrate.phase",
+        "orchestrate.run.finish",
+    ]
+    assert entries[-1].payload["report"] == run.report_path
+    assert entries[-1].payload["status"] == "succeeded"
+    kpis = KpiStore(nova_home / "kpi.db")
+    assert [(s.labels, s.count) for s in kpis.read("orchestrate_runs_total")] == [
+        ({"status": "succeeded"}, 1)
+    ]
+    tasks = {
+        s.labels["agent"]: s.count for s in kpis.read("orchestrate_agent_task_duration_seconds")
+    }
+    assert tasks == {"nova": 1, "orion": 1}
