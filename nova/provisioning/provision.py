@@ -26,7 +26,7 @@ from nova.core.errors import InputError
 from nova.core.paths import ensure_home, runs_dir
 from nova.policy.gate import check_provision
 from nova.provisioning.plan import Phase, load_plan
-from nova.provisioning.records import ReportSink, StateStoreSink
+from nova.provisioning.records import ReportSink, StateStoreSink, report_path
 from nova.runs.recorder import NOTHING_TO_DO, NullSink, RunRecorder, RunSink
 from nova.runs.sinks import AuditSink, KpiSink
 from nova.runs.state import RunRecord, StateStore
@@ -131,7 +131,7 @@ def provision(
 
     ensure_home()
     store = store or StateStore()
-    sinks = [StateStoreSink(store), AuditSink(audit or AuditLog()), ReportSink(store), KpiSink()]
+    sinks = [StateStoreSink(store), ReportSink(store), AuditSink(audit or AuditLog()), KpiSink()]
     recorder = RunRecorder(ENGINE, [*sinks, observer])
     context = RunContext(
         run_id=recorder.run_id,
@@ -152,7 +152,7 @@ def provision(
     try:
         status = _run_phases(context, recorder, observer, gate, roles)
     finally:
-        recorder.finish(status)
+        recorder.finish(status, report=report_path(recorder.run_id))
     record = store.get_run(context.run_id)
     assert record is not None
     return record

@@ -127,5 +127,32 @@ CREATE TABLE IF NOT EXISTS agent_transitions (
     reason TEXT NOT NULL
 );
 """,
+    # 3. One index of the runs and phases of every engine (nova.runs.index), so
+    #    a reader sees provisioning and orchestration in one model. Views only:
+    #    each engine keeps writing its own tables. Times are ISO 8601 in UTC.
+    """
+CREATE VIEW IF NOT EXISTS run_index AS
+SELECT 'provision' AS engine, id, started_at, finished_at, status, inventory,
+       phases, launcher AS actor, report_path, NULL AS note
+FROM runs
+UNION ALL
+SELECT 'orchestrate' AS engine, o.id,
+       strftime('%Y-%m-%dT%H:%M:%S+00:00', o.started_at, 'unixepoch'),
+       strftime('%Y-%m-%dT%H:%M:%S+00:00', o.finished_at, 'unixepoch'),
+       o.status, o.inventory,
+       (SELECT json_group_array(name) FROM
+           (SELECT name FROM orchestration_phases p WHERE p.run_id = o.id ORDER BY seq)),
+       NULL, o.report_path, o.note
+FROM orchestrations o;
+CREATE VIEW IF NOT EXISTS phase_index AS
+SELECT 'provision' AS engine, run_id, seq, name, status, started_at, finished_at, note
+FROM phases
+UNION ALL
+SELECT 'orchestrate' AS engine, run_id, seq, name, status,
+       strftime('%Y-%m-%dT%H:%M:%S+00:00', started_at, 'unixepoch'),
+       strftime('%Y-%m-%dT%H:%M:%S+00:00', finished_at, 'unixepoch'),
+       note
+FROM orchestration_phases;
+""",
 )
 VERSION = len(MIGRATIONS)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import re
 import sqlite3
 from contextlib import closing
 from pathlib import Path
 
 import pytest
+from cli_harness import run_main
 
 from nova.agents.record import stored_transitions
 from nova.core.errors import NovaError
 from nova.orchestrate.hub.store import Hub
 from nova.orchestrate.store import OrchestrationStore
+from nova.runs.index import RunIndex
 from nova.runs.schema import MIGRATIONS, VERSION
 from nova.runs.state import StateStore
 from nova.runs.statedb import prepare
@@ -82,3 +86,67 @@ def test_a_newer_file_is_refused_and_left_as_it_is(tmp_path: Path) -> None:
     with pytest.raises(NovaError, match=rf"schema version {VERSION + 1} is newer than this Nova"):
         StateStore(path)
     assert tables(path) == {"future"} and version(path) == VERSION + 1
+
+
+def test_the_run_index_reads_every_engine_from_one_model(nova_home: Path) -> None:
+    """A file of the first version gains the index, and both engines' runs read back through it."""
+    path = nova_home / "state.db"
+    path.parent.mkdir(parents=True)
+    with closing(sqlite3.connect(path)) as db, db:
+        db.executescript(MIGRATIONS[0])
+        db.execute(
+            "INSERT INTO runs (id, started_at, status, inventory, phases, check_mode, launcher)"
+            " VALUES ('20261203-101010-abcdef', '2026-12-03T10:10:10+00:00', 'failed',"
+            " 'sandbox', '[\"foundation\", \"observability\"]', 0, 'ops')"
+        )
+        db.execute(
+            "INSERT INTO phases (run_id, seq, name, status, started_at, rc)"
+            " VALUES ('20261203-101010-abcdef', 1, 'foundation', 'failed',"
+            " '2026-12-03T10:10:11+00:00', 2)"
+        )
+        db.execute("PRAGMA user_version = 1")
+    orchestrations = OrchestrationStore(path)
+    orchestrations.start(
+        "20261203-111111-fedcba",
+        mode="sequential",
+        concurrency=1,
+        inventory="local",
+        agents=["nova"],
+        check_mode=False,
+        queue="embedded",
+        pid=1,
+        pid_started=0.0,
+    )
+    orchestrations.start_phase("20261203-111111-fedcba", 1, "foundation")
+    orchestrations.finish_phase("20261203-111111-fedcba", 1, "succeeded")
+    orchestrations.skip_phase("20261203-111111-fedcba", 2, "experience", "blocked", "depends")
+    orchestrations.finish("20261203-111111-fedcba", "incomplete", note="one phase blocked")
+
+    newest, oldest = RunIndex(path).list_runs()
+    assert (newest.engine, newest.id, newest.status) == (
+        "orchestrate",
+        "20261203-111111-fedcba",
+        "incomplete",
+    )
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", newest.started_at)
+    assert newest.finished_at is not None and newest.note == "one phase blocked"
+    assert [(p.name, p.status) for p in newest.phases] == [
+        ("foundation", "succeeded"),
+        ("experience", "blocked"),
+    ]
+    assert (oldest.engine, oldest.actor, oldest.status) == ("provision", "ops", "failed")
+    assert [(p.name, p.status) for p in oldest.phases] == [
+        ("foundation", "failed"),
+        ("observability", "not-run"),
+    ]
+    assert [r.id for r in RunIndex(path).list_runs(engine="provision")] == [oldest.id]
+
+    listed = run_main("runs", "list", "--all", "-o", "json")
+    assert listed.code == 0, listed.stderr
+    assert [(r["engine"], r["id"]) for r in json.loads(listed.stdout)] == [
+        ("orchestrate", newest.id),
+        ("provision", oldest.id),
+    ]
+    # Without --all the list stays what `provision --resume` takes: provisioning runs.
+    plain = json.loads(run_main("runs", "list", "-o", "json").stdout)
+    assert [r["id"] for r in plain] == [oldest.id]
