@@ -11,53 +11,17 @@ are syntax-checked and listed, and the filters run on localhost.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 import tarfile
 from pathlib import Path
 
-import ansible_collections
 import pytest
 import yaml
+from collection_tarball import BIN, SOURCE, build, install, isolated_env, run
 
-from nova.core.paths import project_root
-
-ROOT = project_root()
-SOURCE = (ROOT / "roles").resolve().parent
-BIN = Path(sys.executable).parent
 ROLES = sorted(p.name for p in (SOURCE / "roles").iterdir() if (p / "tasks").is_dir())
 PLAYBOOKS = sorted(p.name for p in (SOURCE / "playbooks").glob("*.yml"))
-# Where the `ansible` package keeps community.general, ansible.posix and the rest.
-SITE_COLLECTIONS = Path(next(iter(ansible_collections.__path__))).parent
-TIMEOUT = 300
-
-
-def run(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        list(args),
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
-    assert proc.returncode == 0, f"{' '.join(args)}\n{proc.stdout}\n{proc.stderr}"
-    return proc
-
-
-def build(source: Path, output: Path) -> Path:
-    run(
-        str(BIN / "ansible-galaxy"), "collection", "build", "--force",
-        "--output-path", str(output), str(source),
-        cwd=output.parent,
-    )  # fmt: skip
-    (tarball,) = output.glob("nova-spark-*.tar.gz")
-    return tarball
 
 
 @pytest.fixture(scope="module")
@@ -72,32 +36,13 @@ def tarball(workdir: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def installed(workdir: Path, tarball: Path) -> Path:
-    target = workdir / "installed"
-    run(
-        str(BIN / "ansible-galaxy"), "collection", "install", "--offline", "--no-deps",
-        "-p", str(target), str(tarball),
-        cwd=workdir,
-    )  # fmt: skip
-    return target
+    return install(tarball, workdir / "installed")
 
 
 @pytest.fixture(scope="module")
 def ansible_env(workdir: Path, installed: Path) -> dict[str, str]:
     """An environment that reaches the installed collection and nothing of the repository."""
-    config = workdir / "ansible.cfg"
-    config.write_text("[defaults]\n")
-    (workdir / "no-roles").mkdir(exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
-    env.update(
-        ANSIBLE_CONFIG=str(config),
-        ANSIBLE_COLLECTIONS_PATH=f"{installed}{os.pathsep}{SITE_COLLECTIONS}",
-        ANSIBLE_ROLES_PATH=str(workdir / "no-roles"),
-        ANSIBLE_HOME=str(workdir / "ansible-home"),
-        ANSIBLE_LOCAL_TEMP=str(workdir / "ansible-tmp"),
-        ANSIBLE_NOCOLOR="1",
-    )
-    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
-    return env
+    return isolated_env(workdir, installed)
 
 
 def playbook(workdir: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
