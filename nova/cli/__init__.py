@@ -39,10 +39,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("nova.cli.report:report", "Markdown summaries built from real results."),
     "tasks": ("nova.cli.status:tasks", "The agents' tasks and their status."),
     "roadmap": ("nova.cli.status:roadmap", "Phases in plan order, with their tasks and progress."),
-    "next-steps": ("nova.cli.status:next_steps", "The tasks that can run now."),
+    "next-steps": (
+        "nova.cli.status:next_steps",
+        "The tasks that can run now, and why the rest cannot.",
+    ),
     "step-plan": ("nova.cli.status:step_plan", "Every task as a numbered step in run order."),
-    "progress": ("nova.cli.status:progress", "Per-agent progress and the latest task results."),
-    "summary": ("nova.cli.status:summary", "Overall completion, per phase and per run."),
+    "progress": ("nova.cli.status:progress", "Per-agent progress, next steps and latest results."),
+    "summary": (
+        "nova.cli.status:summary",
+        "Completion per phase and run, and each agent's next steps.",
+    ),
     "compliance": (
         "nova.cli.compliance:compliance",
         "ISO/IEC 27001:2022 controls and the evidence runs produce.",

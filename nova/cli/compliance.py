@@ -23,14 +23,19 @@ def compliance() -> None:
 def report(
     inventory: str | None, hosts: tuple[str, ...], export_file: Path | None, output: str
 ) -> int:
-    """Per control and host: pass, fail or not applicable, with evidence hashes."""
+    """Per control and host: pass, fail or no evidence, with evidence hashes.
+
+    The verdict is a pass only when every control passes, and the command
+    exits 0 only then: 1 when a control fails or lacks evidence.
+    """
     from nova.audit.log import AuditLog
-    from nova.compliance.report import build_report
+    from nova.compliance.report import inventory_report
     from nova.core.paths import state_db
 
     inventory = require_inventory(inventory)
-    results = build_report(inventory, list(hosts), AuditLog(), state_db())
-    document = {"inventory": inventory, "controls": [r.to_dict() for r in results]}
+    report = inventory_report(inventory, list(hosts), AuditLog(), state_db())
+    results = report.controls
+    document = report.to_dict()
     if export_file is not None:
         from nova.core.exportfile import write_export
 
@@ -43,4 +48,6 @@ def report(
             for f in result.findings:
                 evidence = f" [{f.evidence[:12]}]" if f.evidence else ""
                 click.echo(f"        {f.check:18} {f.host:12} {f.status:15} {f.detail}{evidence}")
-    return 1 if any(r.status == "fail" for r in results) else 0
+        counts = ", ".join(f"{n} {status}" for status, n in report.counts().items())
+        click.echo(f"verdict: {report.verdict} ({counts}; {len(results)} controls)")
+    return 0 if report.verdict == "pass" else 1

@@ -97,14 +97,19 @@ def roadmap(phases: tuple[str, ...], output: str, export_path: Path | None) -> N
 @phase_option
 @view_options
 def next_steps(limit: int, phases: tuple[str, ...], output: str, export_path: Path | None) -> None:
-    """The tasks that can run now, and the command that runs them."""
+    """The tasks that can run now, the command that runs them, and why the rest cannot.
+
+    A task can run when every task it depends on is done and its agent's
+    worker can run its skill here.
+    """
+    from nova.orchestrate.status.runnable import not_runnable_here
     from nova.orchestrate.status.views import next_steps_view
 
     catalogue, store, statuses = _context()
     catalogue.check_phases(phases)
     recent = store.list_runs(limit=1)
     inventory = recent[0].inventory if recent else "sandbox"
-    view = next_steps_view(statuses, limit, phases, inventory)
+    view = next_steps_view(statuses, limit, phases, inventory, not_runnable_here(catalogue))
     _show("next_steps", view, output, export_path)
 
 
@@ -126,12 +131,14 @@ def step_plan(phases: tuple[str, ...], output: str, export_path: Path | None) ->
               help="Recent task results shown.")  # fmt: skip
 @view_options
 def progress(agents: tuple[str, ...], limit: int, output: str, export_path: Path | None) -> None:
-    """Per-agent progress and the latest task results."""
+    """Per-agent progress with each agent's next steps, and the latest task results."""
+    from nova.orchestrate.status.runnable import not_runnable_here
     from nova.orchestrate.status.views import progress_view
 
     catalogue, store, statuses = _context()
     catalogue.check_agents(agents)
-    view = progress_view(statuses, store.task_history(), agents, limit)
+    unable = not_runnable_here(catalogue)
+    view = progress_view(statuses, store.task_history(), agents, limit, unable)
     _show("progress", view, output, export_path)
 
 
@@ -140,10 +147,13 @@ def progress(agents: tuple[str, ...], limit: int, output: str, export_path: Path
               help="Recent orchestrations shown.")  # fmt: skip
 @view_options
 def summary(limit: int, output: str, export_path: Path | None) -> None:
-    """Overall completion, per phase, and the latest orchestrations."""
+    """Overall completion, per phase, each agent's next steps, and the latest orchestrations."""
     from nova.orchestrate.hub.store import Hub
+    from nova.orchestrate.status.runnable import not_runnable_here
     from nova.orchestrate.status.views import summary_view
 
     catalogue, store, statuses = _context()
-    view = summary_view(catalogue, statuses, store.list_runs(limit), Hub(store.path).count())
+    runs = store.list_runs(limit)
+    messages = Hub(store.path).count()
+    view = summary_view(catalogue, statuses, runs, messages, not_runnable_here(catalogue))
     _show("summary", view, output, export_path)

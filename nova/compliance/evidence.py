@@ -4,6 +4,10 @@ Host evidence (firewall ruleset hash, `sshd -T`, backups, VPN handshakes,
 clock sync) is what the roles record in the audit log as entries with action
 `evidence.<check>`, subject the host, and a payload with `ok` and `sha256`.
 The state store is read only if it exists and has the expected tables.
+
+A check with nothing to show says "no evidence", never "pass": an audit log
+with no entries proves nothing about the log, and a host with no recorded
+entry has not shown that it meets the control.
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ from typing import Any
 from nova.audit.log import AuditLog
 from nova.audit.verify import verify
 
-PASS, FAIL, NOT_APPLICABLE = "pass", "fail", "not applicable"
+PASS, FAIL, NO_EVIDENCE = "pass", "fail", "no evidence"
 ALL_HOSTS = "*"
+NO_HOSTS = "no host to report on: no recorded run for the inventory, and no --host"
 
 
 @dataclass(frozen=True)
@@ -60,36 +65,37 @@ def collect(
     check: str, hosts: list[str], log: AuditLog, run: dict[str, Any] | None
 ) -> list[Finding]:
     if check == "audit_chain":
-        result = verify(log)
-        detail = (
-            f"{result.entries} entries verified"
-            if result.ok
-            else f"broken at seq {result.failed_seq}: {result.reason}"
-        )
-        return [
-            Finding(
-                check,
-                ALL_HOSTS,
-                PASS if result.ok else FAIL,
-                detail,
-                result.head_hash if result.ok else None,
-            )
-        ]
-    if check == "last_run":
-        return _last_run(hosts, run)
+        return [_audit_chain(log)]
     if check in ("policy_gate", "run_decision_link"):
         return [_decisions(check, log, run)]
+    if not hosts:
+        return [Finding(check, ALL_HOSTS, NO_EVIDENCE, NO_HOSTS)]
+    if check == "last_run":
+        return _last_run(hosts, run)
     return [_recorded(check, host, log) for host in hosts]
+
+
+def _audit_chain(log: AuditLog) -> Finding:
+    result = verify(log)
+    if not result.ok:
+        return Finding(
+            "audit_chain", ALL_HOSTS, FAIL, f"broken at seq {result.failed_seq}: {result.reason}"
+        )
+    if result.entries == 0:
+        return Finding("audit_chain", ALL_HOSTS, NO_EVIDENCE, "the audit log has no entries")
+    return Finding(
+        "audit_chain", ALL_HOSTS, PASS, f"{result.entries} entries verified", result.head_hash
+    )
 
 
 def _last_run(hosts: list[str], run: dict[str, Any] | None) -> list[Finding]:
     if run is None:
-        return [Finding("last_run", h, NOT_APPLICABLE, "no recorded run") for h in hosts]
+        return [Finding("last_run", h, NO_EVIDENCE, "no recorded run") for h in hosts]
     findings = []
     for host in hosts:
         stats = run["hosts"].get(host)
         if stats is None:
-            findings.append(Finding("last_run", host, NOT_APPLICABLE, f"not in run {run['id']}"))
+            findings.append(Finding("last_run", host, NO_EVIDENCE, f"not in run {run['id']}"))
             continue
         bad = (stats["failed"] or 0) + (stats["unreachable"] or 0)
         findings.append(
@@ -108,7 +114,7 @@ def _decisions(check: str, log: AuditLog, run: dict[str, Any] | None) -> Finding
         e for e in log.entries() if e.action == "policy.decision" and e.subject == "nova/provision"
     ]
     if run is None or not decisions:
-        return Finding(check, ALL_HOSTS, NOT_APPLICABLE, "no provision run or decision recorded")
+        return Finding(check, ALL_HOSTS, NO_EVIDENCE, "no provision run or decision recorded")
     allowed = [
         e
         for e in decisions
@@ -129,7 +135,7 @@ def _recorded(check: str, host: str, log: AuditLog) -> Finding:
         if entry.action == f"evidence.{check}" and entry.subject == host:
             found = entry
     if found is None:
-        return Finding(check, host, NOT_APPLICABLE, "no evidence recorded")
+        return Finding(check, host, NO_EVIDENCE, "no evidence recorded")
     ok = found.payload.get("ok") is True
     detail = f"seq {found.seq}, sha256 {str(found.payload.get('sha256', '-'))[:16]}"
     return Finding(check, host, PASS if ok else FAIL, detail, found.hash)

@@ -1,4 +1,10 @@
-"""The compliance report: per control and host, pass, fail or not applicable."""
+"""The compliance report: per control and host, pass, fail or no evidence, and a verdict.
+
+A control passes only when every finding for it passes; with no finding
+passing it has no evidence, and with some passing and others without
+evidence it is incomplete. The report's verdict follows the same rule over
+the controls: it is a pass only when every control passes.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nova.ansible.inventory import resolve
 from nova.audit.log import AuditLog
 from nova.compliance.controls import CONTROLS
-from nova.compliance.evidence import FAIL, PASS, Finding, collect, latest_run
+from nova.compliance.evidence import FAIL, NO_EVIDENCE, PASS, Finding, collect, latest_run
+
+INCOMPLETE = "incomplete"
 
 
 @dataclass(frozen=True)
@@ -41,15 +50,53 @@ def build_report(
                 cache[check] = collect(check, known, log, run)
             findings.extend(cache[check])
         results.append(
-            ControlResult(control.number, control.title, _overall(findings), tuple(findings))
+            ControlResult(
+                control.number,
+                control.title,
+                _overall([f.status for f in findings]),
+                tuple(findings),
+            )
         )
     return results
 
 
-def _overall(findings: list[Finding]) -> str:
-    statuses = {f.status for f in findings}
-    if FAIL in statuses:
+@dataclass(frozen=True)
+class ComplianceReport:
+    inventory: str
+    controls: tuple[ControlResult, ...]
+
+    @property
+    def verdict(self) -> str:
+        return _overall([c.status for c in self.controls])
+
+    def counts(self) -> dict[str, int]:
+        statuses = [c.status for c in self.controls]
+        return {s: statuses.count(s) for s in (PASS, FAIL, INCOMPLETE, NO_EVIDENCE)}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "inventory": self.inventory,
+            "verdict": self.verdict,
+            "counts": self.counts(),
+            "controls": [c.to_dict() for c in self.controls],
+        }
+
+
+def inventory_report(
+    inventory: str, hosts: list[str], log: AuditLog, state_db: Path
+) -> ComplianceReport:
+    """The report for an inventory that exists; an unknown one is an InputError."""
+    resolve(inventory)
+    return ComplianceReport(inventory, tuple(build_report(inventory, hosts, log, state_db)))
+
+
+def _overall(statuses: list[str]) -> str:
+    """fail if any failed; pass only if all passed; no evidence if none passed."""
+    present = set(statuses)
+    if FAIL in present:
         return FAIL
-    if PASS in statuses:
+    if present == {PASS}:
         return PASS
-    return "not applicable"
+    if present & {PASS, INCOMPLETE}:
+        return INCOMPLETE
+    return NO_EVIDENCE

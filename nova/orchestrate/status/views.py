@@ -3,19 +3,21 @@
 Each view is plain data (what `--output json` prints and the Markdown
 templates render), computed from the catalogue and the task statuses. Only
 `done` counts as done: a task checked in check mode, not runnable here,
-blocked or never run is not.
+blocked or never run is not. One rule decides what may run next (`outlook`):
+next steps, progress and summary all follow it.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from nova.orchestrate.catalogue import Catalogue
 from nova.orchestrate.memory import human_bytes
-from nova.orchestrate.states import TaskState
+from nova.orchestrate.states import NOT_RUNNABLE_PREFIX, TaskState
 from nova.orchestrate.status.model import TaskStatus
 from nova.orchestrate.store import OrchestrationRecord, TaskRecord
 
@@ -107,32 +109,108 @@ def step_plan_view(statuses: list[TaskStatus], phases: Sequence[str] = ()) -> di
     return {"steps": steps, "counts": _counts(rows)}
 
 
+@dataclass(frozen=True)
+class Outlook:
+    """A task not done yet: whether it can run now, and why it is next or what holds it."""
+
+    status: TaskStatus
+    kind: str  # "ready", "in progress" or "blocked"
+    reason: str
+    waits_for: tuple[str, ...] = ()  # dependencies not done
+    not_runnable: str | None = None  # why it cannot run here
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.status.to_dict() | {
+            "reason": self.reason,
+            "waits_for": list(self.waits_for),
+            "not_runnable": self.not_runnable,
+        }
+
+
+def outlook(
+    statuses: Sequence[TaskStatus], not_runnable: Mapping[str, str] | None = None
+) -> list[Outlook]:
+    """Every task not done, in run order: ready, in progress, or blocked and why.
+
+    A task is ready only when every task it depends on is done and nothing
+    says it cannot run here: neither its last recorded outcome
+    (`not-runnable`) nor `not_runnable` (task id -> reason, from
+    `nova.orchestrate.status.runnable`). A dependency checked in check mode,
+    failed or never run is not done.
+    """
+    cannot = dict(not_runnable or {})
+    by_id = {s.task.id: s for s in statuses}
+    out = []
+    for s in statuses:
+        if s.status is TaskState.DONE:
+            continue
+        if s.status in (TaskState.QUEUED, TaskState.RUNNING):
+            out.append(Outlook(s, "in progress", s.status.value))
+            continue
+        here = _cannot_run(s, cannot)
+        waits = tuple(d for d in s.task.depends_on if by_id[d].status is not TaskState.DONE)
+        if here is None and not waits:
+            out.append(Outlook(s, "ready", _why(s)))
+            continue
+        reasons = [f"not runnable here: {here}"] if here is not None else []
+        if waits:
+            held = ", ".join(f"'{d}' ({_dependency_state(by_id[d], cannot)})" for d in waits)
+            reasons.append(f"waits for {held}")
+        out.append(Outlook(s, "blocked", "; ".join(reasons), waits, here))
+    return out
+
+
 def next_steps_view(
     statuses: list[TaskStatus],
     limit: int = 5,
     phases: Sequence[str] = (),
     inventory: str = "sandbox",
+    not_runnable: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Tasks that can run now (every dependency done) and are not done yet."""
-    done = {s.task.id for s in statuses if s.status is TaskState.DONE}
-    rows = [s for s in statuses if not phases or s.task.phase in phases]
-    ready = [s for s in rows if s.status in WHY_NEXT and all(d in done for d in s.task.depends_on)]
-    waiting = [s for s in rows if s.status in WHY_NEXT and s not in ready]
-    not_runnable = [s for s in rows if s.status is TaskState.NOT_RUNNABLE]
+    """Tasks that can run now (every dependency done, runnable here), and why the rest cannot."""
+    rows = [
+        o for o in outlook(statuses, not_runnable) if not phases or o.status.task.phase in phases
+    ]
+    ready = [o for o in rows if o.kind == "ready"]
     steps = [
-        s.to_dict()
+        o.status.to_dict()
         | {
-            "why": _why(s),
-            "command": f"nova orchestrate --agents {s.task.agent} --inventory {inventory}",
+            "why": o.reason,
+            "command": f"nova orchestrate --agents {o.status.task.agent} --inventory {inventory}",
         }
-        for s in ready[:limit]
+        for o in ready[:limit]
     ]
     return {
         "next": steps,
         "ready": len(ready),
-        "waiting": len(waiting),
-        "not_runnable": [s.to_dict() for s in not_runnable],
+        "in_progress": [o.to_dict() for o in rows if o.kind == "in progress"],
+        "blocked": [o.to_dict() for o in rows if o.kind == "blocked"],
     }
+
+
+def agent_steps(
+    statuses: Sequence[TaskStatus],
+    not_runnable: Mapping[str, str] | None = None,
+    agents: Sequence[str] = (),
+    limit: int = 3,
+) -> list[dict[str, Any]]:
+    """Each agent's next pending steps (at most `limit`) and its blocked tasks, with why."""
+    wanted = list(agents) or list(dict.fromkeys(s.task.agent for s in statuses))
+    rows = outlook(statuses, not_runnable)
+    entries = []
+    for agent in wanted:
+        own = [o for o in rows if o.status.task.agent == agent]
+        ready = [o for o in own if o.kind == "ready"]
+        entries.append(
+            {
+                "agent": agent,
+                "next": [_brief(o) for o in ready[:limit]],
+                "ready": len(ready),
+                "in_progress": [_brief(o) for o in own if o.kind == "in progress"],
+                "blocked": [_brief(o) for o in own if o.kind == "blocked"],
+            }
+        )
+    return entries
 
 
 def progress_view(
@@ -140,8 +218,11 @@ def progress_view(
     history: list[TaskRecord],
     agents: Sequence[str] = (),
     limit: int = 10,
+    not_runnable: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
+    """Per agent: completion, its next pending steps and what blocks the rest; recent results."""
     wanted = list(agents) or list(dict.fromkeys(s.task.agent for s in statuses))
+    steps = {a["agent"]: a for a in agent_steps(statuses, not_runnable, wanted)}
     rows = []
     for agent in wanted:
         own = [s for s in statuses if s.task.agent == agent]
@@ -156,6 +237,7 @@ def progress_view(
                 "percent": percent(done, len(own)),
                 "counts": _counts(own),
             }
+            | {k: v for k, v in steps[agent].items() if k != "agent"}
         )
     recent = [r for r in history if r.agent in wanted and r.finished_at is not None]
     recent.sort(key=lambda r: r.finished_at or 0.0, reverse=True)
@@ -179,7 +261,9 @@ def summary_view(
     statuses: list[TaskStatus],
     runs: list[OrchestrationRecord],
     messages: int,
+    not_runnable: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
+    """Overall and per-phase completion, each agent's next steps, the latest orchestrations."""
     done = sum(s.status is TaskState.DONE for s in statuses)
     phases = roadmap_view(catalogue, statuses)["phases"]
     return {
@@ -190,6 +274,7 @@ def summary_view(
         "phases": [
             {k: p[k] for k in ("phase", "status", "done", "total", "percent")} for p in phases
         ],
+        "agents": agent_steps(statuses, not_runnable),
         "runs": [
             {
                 "id": r.id,
@@ -208,6 +293,27 @@ def summary_view(
         ],
         "hub_messages": messages,
     }
+
+
+def _brief(o: Outlook) -> dict[str, Any]:
+    task = o.status.task
+    return {"id": task.id, "title": task.title, "status": o.status.status.value, "reason": o.reason}
+
+
+def _cannot_run(status: TaskStatus, cannot: Mapping[str, str]) -> str | None:
+    """Why the task cannot run here, from its last outcome or its agent's worker; else None."""
+    if status.status is TaskState.NOT_RUNNABLE:
+        error = status.record.error if status.record else None
+        return (error or "").removeprefix(NOT_RUNNABLE_PREFIX) or "no reason recorded"
+    return cannot.get(status.task.id)
+
+
+def _dependency_state(dep: TaskStatus, cannot: Mapping[str, str]) -> str:
+    if dep.status is TaskState.NOT_RUNNABLE or (
+        dep.status is TaskState.PENDING and dep.task.id in cannot
+    ):
+        return "not runnable here"
+    return dep.status.value
 
 
 def _why(status: TaskStatus) -> str:

@@ -47,7 +47,8 @@ def test_report_per_control_and_host(tmp_path: Path) -> None:
     assert results["8.32"].findings[0].evidence == next(log.entries()).hash
     firewall = {f.host: f for f in results["8.20"].findings}
     assert firewall["n1"].status == "pass" and firewall["n1"].evidence == fw.hash
-    assert firewall["n2"].status == "not applicable"
+    assert firewall["n2"].status == "no evidence"
+    assert results["8.20"].status == "incomplete"  # evidence for n1, none for n2
     assert set(results) >= {
         "5.15",
         "5.17",
@@ -68,4 +69,4 @@ def test_report_per_control_and_host(tmp_path: Path) -> None:
 def test_missing_state_store_is_tolerated(tmp_path: Path) -> None:
     results = build_report("lab", ["n1"], AuditLog(tmp_path / "a.db"), tmp_path / "none.db")
     configuration = next(r for r in results if r.number == "8.9")
-    assert [(f.host, f.status) for f in configuration.findings] == [("n1", "not applicable")]
+    assert [(f.host, f.status) for f in configuration.findings] == [("n1", "no evidence")]

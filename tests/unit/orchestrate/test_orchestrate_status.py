@@ -12,6 +12,7 @@ from nova.orchestrate.states import TaskState
 from nova.orchestrate.status.model import task_statuses
 from nova.orchestrate.status.views import (
     next_steps_view,
+    outlook,
     progress_view,
     roadmap_view,
     rollup,
@@ -144,7 +145,7 @@ def test_rollups_and_next_steps(small_catalogue: Catalogue, tmp_path: Path) -> N
     assert phases["observability"]["status"] == "pending"
     nxt = next_steps_view(statuses, limit=1)
     assert [s["id"] for s in nxt["next"]] == ["second"]
-    assert nxt["ready"] == 2 and nxt["waiting"] == 0
+    assert nxt["ready"] == 2 and nxt["blocked"] == []
     assert nxt["next"][0]["command"] == "nova orchestrate --agents nova --inventory sandbox"
     progress = progress_view(statuses, store.task_history(), ["nova"], limit=5)
     assert (progress["agents"][0]["done"], progress["agents"][0]["total"]) == (1, 2)
@@ -158,3 +159,22 @@ def test_rollup_never_calls_a_partial_group_done() -> None:
     assert rollup([TaskState.DONE, TaskState.CHECKED]) == "partly done"
     assert rollup([TaskState.DONE, TaskState.FAILED, TaskState.RUNNING]) == "failed"
     assert rollup([TaskState.PENDING, TaskState.RUNNING]) == "in progress"
+
+
+def test_outlook_holds_tasks_behind_their_dependencies_and_what_cannot_run(
+    small_catalogue: Catalogue, tmp_path: Path
+) -> None:
+    store = OrchestrationStore(tmp_path / "state.db")
+    start(store, "live")
+    record(store, "live", "first", TaskState.RUNNING, finished=None)
+    statuses = task_statuses(small_catalogue, store)
+    rows = {o.status.task.id: o for o in outlook(statuses, {"watch": "no Grafana here"})}
+    assert (rows["first"].kind, rows["first"].reason) == ("in progress", "running")
+    assert rows["second"].kind == "blocked" and rows["second"].waits_for == ("first",)
+    assert rows["second"].reason == "waits for 'first' (running)"
+    assert rows["watch"].not_runnable == "no Grafana here"
+    assert rows["watch"].reason == "not runnable here: no Grafana here; waits for 'first' (running)"
+    nxt = next_steps_view(statuses, not_runnable={"watch": "no Grafana here"})
+    assert nxt["next"] == [] and nxt["ready"] == 0
+    assert [t["id"] for t in nxt["in_progress"]] == ["first"]
+    assert [t["id"] for t in nxt["blocked"]] == ["second", "watch"]
