@@ -9,6 +9,10 @@ import click
 
 from nova.cli.options import DefaultCommandGroup
 from nova.cli.output import OUTPUT_OPTION, console, print_json
+from nova.cli.serving import insecure_option, record_start
+from nova.core.errors import InputError
+
+_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 if TYPE_CHECKING:
     from nova.kpi.exporter import Exporter
@@ -36,17 +40,50 @@ def monitor() -> None:
     show_default=True,
     help="Address to listen on; metrics name hosts and phases, so keep it private.",
 )
-def serve(port: int, bind: str) -> None:
-    """Serve the KPIs as Prometheus metrics until interrupted."""
+@click.option("--tls-cert", type=_FILE, default=None, help="Server certificate (PEM).")
+@click.option("--tls-key", type=_FILE, default=None, help="Server private key (PEM).")
+@click.option("--tls-client-ca", type=_FILE, default=None,
+              help="Require client certificates from this CA (scrapers authenticate).")  # fmt: skip
+@insecure_option
+def serve(
+    port: int,
+    bind: str,
+    tls_cert: Path | None,
+    tls_key: Path | None,
+    tls_client_ca: Path | None,
+    insecure: bool,
+) -> None:
+    """Serve the KPIs as Prometheus metrics until interrupted.
+
+    On loopback (the default) it serves plain HTTP. On any other address it
+    needs HTTPS with client certificates (--tls-cert, --tls-key,
+    --tls-client-ca), or --insecure, which the audit log records.
+    """
+    from nova.core.exposure import check_bind
+    from nova.kpi.exporter import ExporterTls
     from nova.monitor.serve import serve_until_stopped
 
+    if bool(tls_cert) != bool(tls_key):
+        raise InputError("--tls-cert/--tls-key", None, "give both or neither")
+    if tls_client_ca and not tls_cert:
+        raise InputError("--tls-client-ca", None, "needs --tls-cert and --tls-key")
+    exposure = check_bind(
+        "the metrics server",
+        bind,
+        option="--bind",
+        tls=tls_cert is not None,
+        authenticated=tls_client_ca is not None,
+        insecure=insecure,
+        needs="--tls-cert, --tls-key and --tls-client-ca",
+    )
+    tls = ExporterTls(tls_cert, tls_key, tls_client_ca) if tls_cert and tls_key else None
+
     def ready(exporter: Exporter) -> None:
+        record_start("metrics", exposure, exporter.port)
         click.echo(f"serving KPIs on {exporter.url} (Ctrl-C to stop)", err=True)
-        if not _is_loopback(bind):
-            click.echo("nova: warning: metrics are reachable beyond this host", err=True)
 
     _log_to_file()
-    serve_until_stopped(port, bind, ready)
+    serve_until_stopped(port, bind, ready, tls)
 
 
 @monitor.command("check")
@@ -101,7 +138,6 @@ def kpis(window: str | None, output: str) -> None:
     """Show every recorded KPI series."""
     import time
 
-    from nova.core.errors import InputError
     from nova.kpi import default_store
     from nova.kpi.summary import summarize
     from nova.monitor.thresholds import parse_duration
@@ -148,7 +184,6 @@ def setup(
     output: str,
 ) -> None:
     """Save the logging settings under NOVA_HOME and show where logs go."""
-    from nova.core.errors import InputError
     from nova.core.exportfile import os_reason
     from nova.monitor.logsetup import set_up
 
@@ -172,20 +207,8 @@ def setup(
         click.echo(f"  {component}: {path}")
 
 
-def _is_loopback(bind: str) -> bool:
-    import ipaddress
-
-    if bind == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(bind).is_loopback
-    except ValueError:
-        return False
-
-
 def _log_to_file() -> None:
     """Log to NOVA_HOME/logs/monitor.log; broken log settings must not stop monitoring."""
-    from nova.core.errors import InputError
     from nova.monitor.jsonlog import configure
 
     try:
@@ -200,7 +223,6 @@ def _webhook_override(
     """The webhook the options describe, on top of the file's; None when neither has one."""
     from dataclasses import replace
 
-    from nova.core.errors import InputError
     from nova.monitor.thresholds import Webhook, check_webhook_url
 
     if url is None and configured is None:

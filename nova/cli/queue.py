@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from nova.cli.output import OUTPUT_OPTION, console, print_json
+from nova.cli.serving import insecure_option, record_start
 from nova.core.errors import InputError, NovaError
 
 if TYPE_CHECKING:
@@ -142,6 +143,7 @@ def queue() -> None:
 @click.option("--max-attempts", default=5, show_default=True, type=click.IntRange(1, 100))
 @click.option("--reap-interval", default=1.0, show_default=True, type=click.FloatRange(0.01),
               help="How often expired leases are returned.")  # fmt: skip
+@insecure_option
 def serve(
     db: Path | None,
     redis_url: str | None,
@@ -160,11 +162,19 @@ def serve(
     max_depth: int,
     max_attempts: int,
     reap_interval: float,
+    insecure: bool,
 ) -> None:
-    """Serve the queue until interrupted."""
+    """Serve the queue until interrupted.
+
+    On loopback (the default) it serves as asked. On any other address it
+    needs TLS (--tls-cert, --tls-key) and authentication (--tokens, or client
+    certificates with --tls-client-ca), or --insecure, which the audit log
+    records; otherwise it refuses to start.
+    """
     import logging
     import signal
 
+    from nova.core.exposure import check_bind
     from nova.core.paths import ensure_home
     from nova.queue.auth import TokenAuth
     from nova.queue.config import ServerConfig
@@ -189,8 +199,15 @@ def serve(
 
         authorize = policy_authorizer(load_roles(roles) if roles else {})
     tls = TlsFiles(tls_cert, tls_key, tls_client_ca) if tls_cert and tls_key else None
-    if host not in ("127.0.0.1", "localhost", "::1") and (auth is None or tls is None):
-        logging.warning("serving on %s without both TLS and tokens", host)
+    exposure = check_bind(
+        "the queue",
+        host,
+        option="--host",
+        tls=tls is not None,
+        authenticated=auth is not None or tls_client_ca is not None,
+        insecure=insecure,
+        needs="--tls-cert and --tls-key, and --tokens or --tls-client-ca",
+    )
     storage = open_storage(
         db=None if redis_url else (db or ensure_home() / "queue.db"),
         redis_url=redis_url,
@@ -211,6 +228,7 @@ def serve(
     except OSError as exc:
         raise NovaError(str(exc)) from None
     server.start()
+    record_start("queue", exposure, server.port)
     where = "redis" if redis_url else f"sqlite{' durable' if durable else ''}"
     click.echo(f"queue serving on {host}:{server.port} ({where})", err=True)
     if port_file:

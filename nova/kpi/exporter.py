@@ -7,7 +7,9 @@ KPIs to a registry a process already exports. Both read the same store.
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from prometheus_client import CollectorRegistry, start_http_server
@@ -20,6 +22,15 @@ from nova.kpi.store import KpiStore
 DEFAULT_BIND = "127.0.0.1"
 
 
+@dataclass(frozen=True)
+class ExporterTls:
+    """HTTPS for the exporter; with `client_ca`, scrapers must present a certificate it signed."""
+
+    cert: Path
+    key: Path
+    client_ca: Path | None = None
+
+
 @dataclass
 class Exporter:
     """A running exporter; `close()` stops it and frees the port."""
@@ -28,11 +39,12 @@ class Exporter:
     port: int
     _server: Any
     _thread: Any
+    https: bool = False
 
     @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}/metrics"
+        return f"{'https' if self.https else 'http'}://{host}:{self.port}/metrics"
 
     def close(self) -> None:
         self._server.shutdown()
@@ -59,6 +71,7 @@ def start_http_exporter(
     registry: CollectorRegistry | None = None,
     bind: str = DEFAULT_BIND,
     store: KpiStore | None = None,
+    tls: ExporterTls | None = None,
 ) -> Exporter:
     """Serve `registry` (default: the KPIs alone) on http://bind:port/metrics.
 
@@ -67,8 +80,18 @@ def start_http_exporter(
     """
     if registry is None:
         registry = build_registry(store)
+    options: dict[str, Any] = {}
+    if tls is not None:
+        options = {
+            "certfile": str(tls.cert),
+            "keyfile": str(tls.key),
+            "client_cafile": str(tls.client_ca) if tls.client_ca else None,
+            "client_auth_required": tls.client_ca is not None,
+            "tls_min_version": ssl.TLSVersion.TLSv1_2,
+        }
     try:
-        server, thread = start_http_server(port, addr=bind, registry=registry)
-    except OSError as exc:
-        raise NovaError(f"cannot serve metrics on {bind}:{port}: {exc.strerror or exc}") from exc
-    return Exporter(bind, int(server.server_address[1]), server, thread)
+        server, thread = start_http_server(port, addr=bind, registry=registry, **options)
+    except (OSError, ssl.SSLError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise NovaError(f"cannot serve metrics on {bind}:{port}: {reason}") from exc
+    return Exporter(bind, int(server.server_address[1]), server, thread, https=tls is not None)

@@ -7,10 +7,12 @@ import threading
 from collections.abc import Callable
 from types import FrameType
 
-from nova.kpi.exporter import Exporter, start_http_exporter
+from nova.kpi.exporter import Exporter, ExporterTls, start_http_exporter
 
 
-def serve_until_stopped(port: int, bind: str, on_ready: Callable[[Exporter], None]) -> None:
+def serve_until_stopped(
+    port: int, bind: str, on_ready: Callable[[Exporter], None], tls: ExporterTls | None = None
+) -> None:
     """Serve the KPIs on bind:port; SIGINT or SIGTERM stops and frees the port."""
     stop = threading.Event()
 
@@ -18,7 +20,7 @@ def serve_until_stopped(port: int, bind: str, on_ready: Callable[[Exporter], Non
         stop.set()
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    exporter = start_http_exporter(port, bind=bind)
+    exporter = start_http_exporter(port, bind=bind, tls=tls)
     try:
         on_ready(exporter)
         stop.wait()
