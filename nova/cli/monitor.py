@@ -138,9 +138,9 @@ def kpis(window: str | None, output: str) -> None:
     """Show every recorded KPI series."""
     import time
 
+    from nova.core.durations import parse_duration
     from nova.kpi import default_store
     from nova.kpi.summary import summarize
-    from nova.monitor.thresholds import parse_duration
 
     since = None
     if window is not None:

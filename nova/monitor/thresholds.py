@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from nova.core.durations import parse_duration
 from nova.core.errors import InputError
 from nova.core.yamlfile import load_yaml
 from nova.kpi.catalogue import CATALOGUE, Kind, MetricSpec
@@ -49,8 +50,6 @@ THRESHOLD_KEYS = {
 WEBHOOK_KEYS = {"url", "timeout", "retries", "token_env"}
 NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}\Z")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
-DURATION = re.compile(r"^(\d+)\s*([smhdw]?)\Z")
-UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 @dataclass(frozen=True)
@@ -114,18 +113,6 @@ def parse(document: Any, path: Path) -> ThresholdFile:
     return ThresholdFile(
         path, thresholds, None if webhook is None else _webhook(path, "webhook", webhook)
     )
-
-
-def parse_duration(text: Any) -> float:
-    """Seconds in `90`, `30s`, `15m`, `1h`, `7d` or `2w`; ValueError otherwise."""
-    if isinstance(text, bool):
-        raise ValueError("expected a duration such as 15m, 1h or 7d")
-    if isinstance(text, int):
-        return float(text)
-    match = DURATION.match(str(text).strip())
-    if not match:
-        raise ValueError("expected a duration such as 15m, 1h or 7d")
-    return float(int(match.group(1)) * UNITS[match.group(2)])
 
 
 def check_webhook_url(url: Any) -> str:

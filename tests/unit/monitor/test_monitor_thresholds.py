@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from nova.core.durations import parse_duration
 from nova.core.errors import InputError
-from nova.monitor.thresholds import load, parse_duration
+from nova.monitor.thresholds import load
 
 GOOD = """
 webhook:
