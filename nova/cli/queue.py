@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from nova.cli.output import OUTPUT_OPTION, console, print_json
+from nova.cli.queue_tokens import token
 from nova.cli.serving import insecure_option, record_start
 from nova.core.errors import InputError, NovaError
 
@@ -113,6 +114,9 @@ def client_from(kwargs: dict[str, Any]) -> QueueClient:
 @click.group()
 def queue() -> None:
     """The gRPC task queue that hands agent work to workers."""
+
+
+queue.add_command(token)
 
 
 @queue.command()

@@ -22,6 +22,7 @@ from nova.queue.client import QueueClient, Spec
 from nova.queue.config import ServerConfig
 from nova.queue.server import QueueServer, TlsFiles
 from nova.queue.storage.sqlite import SqliteStorage
+from nova.queue.tokens import create_token, revoke_tokens
 
 TOKEN = "alice-token-0123456789"
 
@@ -121,3 +122,35 @@ def test_any_request_is_stored_or_refused_naming_a_field(
     else:
         assert plain_server.get(result.task_id).metadata == {key: value}
     assert plain_server.stats().max_depth > 0  # still serving
+
+
+def test_a_managed_token_authenticates_until_it_is_revoked(tmp_path: Path) -> None:
+    tokens = tmp_path / "queue-tokens.yml"
+    new = create_token(tokens, "alice", 3600)
+    cert, key = make_cert(tmp_path)
+
+    def serve() -> QueueServer:
+        server = QueueServer(
+            SqliteStorage(tmp_path / "q.db"),
+            ServerConfig(port=0),
+            auth=TokenAuth.load(tokens),  # the server reads the file when it starts
+            tls=TlsFiles(cert, key),
+        )
+        server.start()
+        return server
+
+    server = serve()
+    try:
+        with QueueClient(f"127.0.0.1:{server.port}", token=new.secret, tls_ca=cert) as client:
+            assert client.enqueue(Spec("t")).task_id
+    finally:
+        server.stop(grace=0)
+    revoke_tokens(tokens, "alice", new.entry.id)
+    server = serve()
+    try:
+        with QueueClient(f"127.0.0.1:{server.port}", token=new.secret, tls_ca=cert) as client:
+            with pytest.raises(grpc.RpcError) as info:
+                client.stats()
+            assert info.value.code() is grpc.StatusCode.UNAUTHENTICATED
+    finally:
+        server.stop(grace=0)
