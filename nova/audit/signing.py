@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from nova.core.errors import InputError
+from nova.core.secretfile import require_private
 
 KEY_FILE_NAME = "audit_signing.key"
 
@@ -38,6 +39,7 @@ def load_or_create_private_key(path: Path) -> bytes:
 
 
 def load_private_key(path: Path) -> bytes:
+    require_private(path, "checkpoint signing key")
     try:
         raw = base64.b64decode(path.read_text(encoding="ascii").strip(), validate=True)
     except (OSError, ValueError, UnicodeDecodeError) as exc:

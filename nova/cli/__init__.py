@@ -49,6 +49,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "nova.cli.status:summary",
         "Completion per phase and run, and each agent's next steps.",
     ),
+    "doctor": ("nova.cli.doctor:doctor", "Check this control host's security; changes nothing."),
     "compliance": (
         "nova.cli.compliance:compliance",
         "ISO/IEC 27001:2022 controls and the evidence runs produce.",

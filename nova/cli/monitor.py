@@ -60,6 +60,7 @@ def serve(
     --tls-client-ca), or --insecure, which the audit log records.
     """
     from nova.core.exposure import check_bind
+    from nova.core.secretfile import require_private
     from nova.kpi.exporter import ExporterTls
     from nova.monitor.serve import serve_until_stopped
 
@@ -67,6 +68,8 @@ def serve(
         raise InputError("--tls-cert/--tls-key", None, "give both or neither")
     if tls_client_ca and not tls_cert:
         raise InputError("--tls-client-ca", None, "needs --tls-cert and --tls-key")
+    if tls_key is not None:
+        require_private(tls_key, "TLS key", "--tls-key")
     exposure = check_bind(
         "the metrics server",
         bind,

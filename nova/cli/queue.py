@@ -61,10 +61,14 @@ def open_client(
     tls_key: Path | None,
     server_name: str | None,
 ) -> QueueClient:
+    from nova.core.secretfile import require_private
     from nova.queue.client import QueueClient
 
+    if tls_key is not None:
+        require_private(tls_key, "TLS key", "--tls-key")
     token = None
     if token_file is not None:
+        require_private(token_file, "token file", "--token-file")
         try:
             token = token_file.read_text(encoding="utf-8").strip()
         except UnicodeDecodeError:
@@ -180,6 +184,7 @@ def serve(
 
     from nova.core.exposure import check_bind
     from nova.core.paths import ensure_home
+    from nova.core.secretfile import require_private
     from nova.queue.auth import TokenAuth
     from nova.queue.config import ServerConfig
     from nova.queue.server import QueueServer, TlsFiles
@@ -191,6 +196,8 @@ def serve(
         raise InputError("--tls-cert/--tls-key", None, "give both or neither")
     if tls_client_ca and not tls_cert:
         raise InputError("--tls-client-ca", None, "needs --tls-cert and --tls-key")
+    if tls_key is not None:
+        require_private(tls_key, "TLS key", "--tls-key")
     if heartbeat_timeout <= heartbeat_interval:
         raise InputError("--heartbeat-timeout", None, "must exceed --heartbeat-interval")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")

@@ -29,6 +29,7 @@ from typing import Any
 import yaml
 
 from nova.core.errors import InputError
+from nova.core.secretfile import require_private
 
 ANONYMOUS = "anonymous"
 HEADER = "authorization"
@@ -99,13 +100,7 @@ class TokenAuth:
 
 def read_entries(path: Path) -> list[TokenEntry]:
     """Every token in the file; InputError naming the file and identity for anything wrong."""
-    if not path.is_file():
-        raise InputError(path, None, "tokens file not found")
-    if path.stat().st_mode & 0o077:
-        mode = oct(path.stat().st_mode & 0o777)
-        raise InputError(
-            path, None, f"tokens file must not be readable by group or others (mode {mode})"
-        )
+    require_private(path, "tokens file")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:

@@ -21,7 +21,7 @@ LAYERS: list[set[str]] = [
     {"policy", "runs", "qa", "monitor"},
     {"queue", "provisioning", "controller", "network", "compliance"},
     {"backup"},
-    {"agents"},
+    {"agents", "doctor"},
     {"orchestrate"},
     {"cli"},
     {"__main__"},

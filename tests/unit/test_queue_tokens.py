@@ -92,7 +92,9 @@ def test_a_tokens_file_others_can_read_is_refused_naming_its_mode(tmp_path: Path
     path = tmp_path / "t.yml"
     create_token(path, "alice", None)
     path.chmod(0o640)
-    with pytest.raises(InputError, match=r"readable by group or others \(mode 0o640\)"):
+    with pytest.raises(
+        InputError, match=r"readable by group or others \(mode 0640\); run: chmod 600"
+    ):
         read_entries(path)
 
 

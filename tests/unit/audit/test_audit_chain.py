@@ -118,6 +118,7 @@ def test_malformed_signing_key_is_one_line_error_and_log_is_kept(tmp_path: Path)
     log = AuditLog(tmp_path / "audit.db", checkpoint_every=2)
     log.append("a", "x", "s")
     log.key_path.write_text("not base64!!\n")
+    log.key_path.chmod(0o600)
     with pytest.raises(InputError) as caught:
         log.append("a", "x", "s")
     assert "\n" not in str(caught.value) and "checkpoint key" in str(caught.value)

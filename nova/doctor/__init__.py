@@ -1,0 +1,1 @@
+"""Checks of the control host's own security posture: `nova doctor security`."""
