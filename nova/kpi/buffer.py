@@ -15,6 +15,7 @@ import bisect
 import logging
 import sqlite3
 import threading
+from collections.abc import Iterable, Mapping
 
 from nova.core.errors import NovaError
 from nova.kpi.catalogue import Kind, spec_for
@@ -44,27 +45,40 @@ class KpiBuffer:
 
     def inc(self, name: str, labels: tuple[str, ...] = (), amount: float = 1.0) -> None:
         """Add `amount` to a counter; `labels` are values in the catalogue's order."""
-        key = (name, labels)
-        with self._lock:
-            if key not in self._keys:
-                self._check(key, Kind.COUNTER)
-            self._counters[key] = self._counters.get(key, 0.0) + amount
+        self.add({(name, labels): amount})
 
     def observe(self, name: str, value: float, labels: tuple[str, ...] = ()) -> None:
         """Record one observation in a histogram."""
-        key = (name, labels)
+        self.add(observations={(name, labels): (value,)})
+
+    def add(
+        self,
+        counts: Mapping[SeriesKey, float] | None = None,
+        observations: Mapping[SeriesKey, Iterable[float]] | None = None,
+    ) -> None:
+        """Many counter increments and observations under one lock (a batch of tasks)."""
         with self._lock:
-            if key not in self._keys:
-                self._check(key, Kind.HISTOGRAM)
-            bounds = self._bounds[name]
-            row = self._histograms.get(key)
-            if row is None:
-                row = self._histograms[key] = [0.0] * (2 + len(bounds))
-            row[0] += 1.0
-            row[1] += value
-            slot = bisect.bisect_left(bounds, value)
-            if slot < len(bounds):
-                row[2 + slot] += 1.0
+            for key, amount in (counts or {}).items():
+                if key not in self._keys:
+                    self._check(key, Kind.COUNTER)
+                if not amount >= 0:
+                    raise ValueError(f"{key[0]}: a counter only goes up (got {amount})")
+                self._counters[key] = self._counters.get(key, 0.0) + amount
+            for key, values in (observations or {}).items():
+                if key not in self._keys:
+                    self._check(key, Kind.HISTOGRAM)
+                bounds = self._bounds[key[0]]
+                row = self._histograms.get(key)
+                if row is None:
+                    row = self._histograms[key] = [0.0] * (2 + len(bounds))
+                for value in values:
+                    if value != value:
+                        raise ValueError(f"{key[0]}: cannot observe NaN")
+                    row[0] += 1.0
+                    row[1] += value
+                    slot = bisect.bisect_left(bounds, value)
+                    if slot < len(bounds):
+                        row[2 + slot] += 1.0
 
     def pending(self) -> int:
         """Series with sums not yet written."""

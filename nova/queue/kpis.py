@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Sequence
 
-from nova.kpi.buffer import KpiBuffer
+from nova.kpi.buffer import KpiBuffer, SeriesKey
 from nova.queue.model import Claim, Enqueued, NewTask, Settle, State, Task
 
 TASKS = "queue_tasks_total"
@@ -33,38 +33,54 @@ class QueueKpis:
         self._leased: dict[str, tuple[str, str, float]] = {}
 
     def enqueued(self, tasks: Sequence[NewTask], results: Sequence[Enqueued]) -> None:
-        inc = self.buffer.inc
+        counts: dict[SeriesKey, float] = {}
         for task, result in zip(tasks, results, strict=True):
-            inc(TASKS, (task.type, "duplicate" if result.duplicate else "enqueued"))
+            key = (TASKS, (task.type, "duplicate" if result.duplicate else "enqueued"))
+            counts[key] = counts.get(key, 0.0) + 1.0
+        self.buffer.add(counts)
 
-    def dispatched(self, claims: Iterable[Claim], now: float) -> None:
-        inc, observe = self.buffer.inc, self.buffer.observe
-        leased = []
+    def dispatched(self, claims: Sequence[Claim], now: float) -> None:
+        counts: dict[SeriesKey, float] = {}
+        waits: dict[SeriesKey, list[float]] = {}
+        leased = {}
         for claim in claims:
             task = claim.task
-            inc(TASKS, (task.type, "dispatched"))
-            observe(WAIT, max(now - max(task.created_at, task.not_before), 0.0), (task.type,))
-            leased.append((task.id, (claim.attempt_id, task.type, now)))
+            key = (TASKS, (task.type, "dispatched"))
+            counts[key] = counts.get(key, 0.0) + 1.0
+            wait = now - (task.created_at if task.created_at > task.not_before else task.not_before)
+            waits.setdefault((WAIT, (task.type,)), []).append(wait if wait > 0.0 else 0.0)
+            leased[task.id] = (claim.attempt_id, task.type, now)
         with self._lock:
             self._leased.update(leased)
+        self.buffer.add(counts, waits)
 
     def acked(
         self, items: Sequence[tuple[str, str, bytes]], statuses: Sequence[Settle], now: float
     ) -> None:
-        for (task_id, attempt_id, _), status in zip(items, statuses, strict=True):
-            if status is not Settle.OK:
-                continue
-            held = self._settle(task_id, attempt_id)
-            if held is not None:
-                self.buffer.inc(TASKS, (held[1], "succeeded"))
-                self.buffer.observe(RUN, max(now - held[2], 0.0), (held[1],))
-                continue
-            task = self.lookup(task_id)
-            if task is not None:
-                self.buffer.inc(TASKS, (task.type, "succeeded"))
+        settled = [
+            item for item, status in zip(items, statuses, strict=True) if status is Settle.OK
+        ]
+        with self._lock:
+            held = [self._take(task_id, attempt_id) for task_id, attempt_id, _ in settled]
+        counts: dict[SeriesKey, float] = {}
+        runs: dict[SeriesKey, list[float]] = {}
+        for (task_id, _, _), found in zip(settled, held, strict=True):
+            if found is None:  # leased before this server started: its type, no run time
+                task = self.lookup(task_id)
+                if task is None:
+                    continue
+                task_type = task.type
+            else:
+                task_type = found[1]
+                run = now - found[2]
+                runs.setdefault((RUN, (task_type,)), []).append(run if run > 0.0 else 0.0)
+            key = (TASKS, (task_type, "succeeded"))
+            counts[key] = counts.get(key, 0.0) + 1.0
+        self.buffer.add(counts, runs)
 
     def nacked(self, task: Task, attempt_id: str, dead: bool) -> None:
-        self._settle(task.id, attempt_id)
+        with self._lock:
+            self._take(task.id, attempt_id)
         self.buffer.inc(TASKS, (task.type, "dead" if dead else "retried"))
 
     def cancelled(self, task_id: str) -> None:
@@ -89,10 +105,10 @@ class QueueKpis:
         with self._lock:
             return len(self._leased)
 
-    def _settle(self, task_id: str, attempt_id: str) -> tuple[str, str, float] | None:
-        with self._lock:
-            held = self._leased.get(task_id)
-            if held is None or held[0] != attempt_id:
-                return None
-            del self._leased[task_id]
-            return held
+    def _take(self, task_id: str, attempt_id: str) -> tuple[str, str, float] | None:
+        """Forget this attempt's dispatch and return it; the caller holds the lock."""
+        held = self._leased.get(task_id)
+        if held is None or held[0] != attempt_id:
+            return None
+        del self._leased[task_id]
+        return held
