@@ -179,6 +179,8 @@ class Dispatcher:
                     next_reap = mono + self.config.reap_interval
                 if mono >= next_purge:
                     self.storage.purge(now=self.clock())
+                    if self.kpis is not None:
+                        self.kpis.forget_older(self.clock())
                     next_purge = mono + self.config.purge_interval
                 if self._dispatch():
                     self.wake()  # a stream took all it asked for: there may be more

@@ -8,7 +8,9 @@ the buffer writes to NOVA_HOME/kpi.db every couple of seconds.
 Run time needs the moment of dispatch and the task type at ack, which an ack
 does not carry: they are kept per leased task here, and dropped when the
 task settles, is cancelled or loses its lease. A task leased before this
-server started is looked up once, for its type, and gets no run time.
+server started is looked up once, for its type, and gets no run time. One
+that leaves by another way (another server sharing Redis reaped it) is
+forgotten after MAX_REMEMBERED seconds, so memory stays bounded.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from nova.queue.model import Claim, Enqueued, NewTask, Settle, State, Task
 TASKS = "queue_tasks_total"
 RUN = "queue_task_duration_seconds"
 WAIT = "queue_task_wait_seconds"
+MAX_REMEMBERED = 24 * 3600.0
 
 
 class QueueKpis:
@@ -99,6 +102,15 @@ class QueueKpis:
             self.buffer.inc(TASKS, (task.type, "lease_expired"))
             if task.state is State.DEAD:
                 self.buffer.inc(TASKS, (task.type, "dead"))
+
+    def forget_older(self, now: float, max_age: float = MAX_REMEMBERED) -> int:
+        """Drop dispatches older than `max_age`; returns how many were dropped."""
+        cutoff = now - max_age
+        with self._lock:
+            old = [task_id for task_id, held in self._leased.items() if held[2] < cutoff]
+            for task_id in old:
+                del self._leased[task_id]
+        return len(old)
 
     def leased(self) -> int:
         """Tasks whose dispatch is remembered until they settle."""

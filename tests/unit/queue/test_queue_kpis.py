@@ -100,3 +100,18 @@ def test_an_ack_for_a_task_leased_before_this_server_started_is_still_counted(
     assert store.read("queue_task_duration_seconds") == []  # no dispatch time known
     storage.close()
     store.close()
+
+
+def test_dispatches_that_never_settle_here_are_forgotten_after_a_day(tmp_path: Path) -> None:
+    storage = SqliteStorage(tmp_path / "q.db")
+    store = KpiStore(tmp_path / "kpi.db")
+    kpis = QueueKpis(KpiBuffer(store), storage.get)
+    storage.enqueue([NewTask("a"), NewTask("b")], now=T0, dedup_window=60, max_depth=10)
+    first, second = claim(storage, T0)
+    kpis.dispatched([first], T0)
+    kpis.dispatched([second], T0 + 3600)
+    assert kpis.forget_older(T0 + 86_000) == 0
+    assert kpis.forget_older(T0 + 86_401) == 1
+    assert kpis.leased() == 1
+    storage.close()
+    store.close()
