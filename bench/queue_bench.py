@@ -9,6 +9,13 @@ this process only produces, as an application would.
 each answer; "single x8" is eight producer threads doing the same at once, as
 the request handlers of a web application would. Celery is measured both
 ways with `delay()`.
+
+Task KPIs: the server records them by default; the SQLite runs are repeated
+with `--no-kpis` (alternating, ROUNDS times each) and the per-task cost of
+recording is printed twice: the CPU the KPI calls take in-process for one
+task's enqueue, dispatch and ack, and the end-to-end microseconds per task
+with KPIs on and off. `--kpis-only` runs just that comparison (no Redis or
+Celery). Every process gets a NOVA_HOME of its own under a temporary folder.
 """
 
 from __future__ import annotations
@@ -28,7 +35,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from nova.kpi.buffer import KpiBuffer  # noqa: E402
+from nova.kpi.store import KpiStore  # noqa: E402
 from nova.queue.client import QueueClient, Spec  # noqa: E402
+from nova.queue.kpis import QueueKpis  # noqa: E402
+from nova.queue.model import NewTask  # noqa: E402
+from nova.queue.storage.sqlite import SqliteStorage  # noqa: E402
 from nova.queue.worker import Job, Worker  # noqa: E402
 
 BATCHED = 20_000
@@ -37,6 +49,8 @@ RATE = 500
 LATENCY_SECONDS = 4.0
 CELERY = 3_000
 PRODUCERS = 8
+ROUNDS = 3
+KPI_CALLS = 20_000
 
 
 def free_port() -> int:
@@ -91,10 +105,13 @@ def succeeded(client: QueueClient) -> int:
     return client.stats().states.get("succeeded", 0)
 
 
-def run_backend(name: str, storage: list[str], tmp: Path) -> dict[str, float]:
+def run_backend(
+    name: str, storage: list[str], tmp: Path, kpis: bool = True, with_latency: bool = True
+) -> dict[str, float]:
     port = free_port()
     server = nova("nova.cli.queue", "queue", "serve", "--port", str(port),
-                  "--max-depth", "1000000", *storage)  # fmt: skip
+                  "--max-depth", "1000000", "--kpis" if kpis else "--no-kpis",
+                  *storage)  # fmt: skip
     target = f"127.0.0.1:{port}"
     client = QueueClient(target, timeout=30)
     client.wait_ready(timeout=15)
@@ -122,10 +139,67 @@ def run_backend(name: str, storage: list[str], tmp: Path) -> dict[str, float]:
         figures["single_x8"] = SINGLE / (time.perf_counter() - start)
     finally:
         stop(worker)
-    figures.update(latency(client))
+    if with_latency:
+        figures.update(latency(client))
     client.close()
     stop(server)
     return figures
+
+
+def kpi_call_cost(tmp: Path) -> float:
+    """Microseconds of CPU the queue's KPI calls take for one task, in this process:
+    enqueue, dispatch (with its wait) and ack (with its run time), then the
+    flushes that write them, over real SQLite queue and KPI files."""
+    storage = SqliteStorage(tmp / "kpi-cost-queue.db")
+    tasks = [NewTask("nova.noop") for _ in range(500)]
+    now = time.time()
+    results = storage.enqueue(tasks, now=now, dedup_window=0, max_depth=10**6)
+    claims = storage.claim(
+        "w", frozenset(), 500, now=now, lease_seconds=60, attempt_prefix="a" * 28
+    )
+    items = [(c.task.id, c.attempt_id, b"") for c in claims]
+    statuses = storage.ack_many(items, now=now, result_ttl=60)
+    store = KpiStore(tmp / "kpi-cost.db")
+    kpis = QueueKpis(KpiBuffer(store), storage.get)
+    rounds = KPI_CALLS // len(tasks)
+    start = time.process_time()
+    for _ in range(rounds):
+        kpis.enqueued(tasks, results)
+        kpis.dispatched(claims, now)
+        kpis.acked(items, statuses, now)
+        kpis.buffer.flush()
+    spent = time.process_time() - start
+    storage.close()
+    store.close()
+    return spent / (rounds * len(tasks)) * 1e6
+
+
+def compare_kpis(tmp: Path) -> dict[str, dict[str, list[float]]]:
+    """SQLite runs with KPIs on and off, alternating, ROUNDS of each."""
+    runs: dict[str, dict[str, list[float]]] = {"on": {}, "off": {}}
+    for i in range(ROUNDS):
+        for mode in ("off", "on") if i % 2 else ("on", "off"):
+            figures = run_backend(
+                "sqlite", ["--db", str(tmp / f"kpi-{mode}-{i}.db")], tmp,
+                kpis=mode == "on", with_latency=False,
+            )  # fmt: skip
+            for key, value in figures.items():
+                runs[mode].setdefault(key, []).append(value)
+    return runs
+
+
+def print_kpi_comparison(call_us: float, runs: dict[str, dict[str, list[float]]]) -> None:
+    print(f"task KPIs, in-process: {call_us:.2f} us of CPU per task "
+          f"(enqueue + dispatch + wait + ack + run time, flushes included)")  # fmt: skip
+    print(f"task KPIs, end to end on SQLite (median of {ROUNDS} alternating runs, us per task):")
+    print(f"  {'mode':10} {'kpis on':>9} {'kpis off':>9} {'cost':>8}   (runs on | runs off)")
+    for key in ("batched", "single", "single_x8"):
+        on = [1e6 / v for v in runs["on"][key]]
+        off = [1e6 / v for v in runs["off"][key]]
+        cost = statistics.median(on) - statistics.median(off)
+        spread = f"{' '.join(f'{v:.0f}' for v in on)} | {' '.join(f'{v:.0f}' for v in off)}"
+        print(f"  {key:10} {statistics.median(on):9.1f} {statistics.median(off):9.1f} "
+              f"{cost:+8.1f}   ({spread})")  # fmt: skip
 
 
 def latency(client: QueueClient) -> dict[str, float]:
@@ -191,8 +265,16 @@ def run_celery(redis_url: str) -> dict[str, float]:
 
 
 def main() -> None:
+    kpis_only = "--kpis-only" in sys.argv[1:]
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
+        os.environ["NOVA_HOME"] = str(tmp / "home")  # KPIs land here, not in ~/.nova
+        call_us = kpi_call_cost(tmp)
+        runs = compare_kpis(tmp)
+        if kpis_only:
+            print_command()
+            print_kpi_comparison(call_us, runs)
+            return
         redis_port = free_port()
         redis_server = spawn(
             ["redis-server", "--bind", "127.0.0.1", "--port", str(redis_port), "--dir", tmp_name,
@@ -209,10 +291,7 @@ def main() -> None:
             celery = run_celery(redis_url)
         finally:
             stop(redis_server)
-    python = Path(sys.executable)
-    shown = python.relative_to(ROOT) if python.is_relative_to(ROOT) else python
-    print(f"command: {shown} {' '.join(sys.argv)}")
-    print(f"machine: {os.cpu_count()} cores; server, worker and Celery worker in own processes")
+    print_command()
     print(f"{'backend':8} {'batched/s':>10} {'single/s':>10} {'single x8/s':>12} {'p50 ms':>8} "
           f"{'p99 ms':>8}   (latency at {RATE}/s)")  # fmt: skip
     for name, f in results.items():
@@ -225,6 +304,14 @@ def main() -> None:
         print(f"nova vs celery, {mode}: {best / celery[mode]:.1f}x")
     best_batched = max(f["batched"] for f in results.values())
     print(f"nova batched vs celery single: {best_batched / celery['single']:.1f}x")
+    print_kpi_comparison(call_us, runs)
+
+
+def print_command() -> None:
+    python = Path(sys.executable)
+    shown = python.relative_to(ROOT) if python.is_relative_to(ROOT) else python
+    print(f"command: {shown} {' '.join(sys.argv)}")
+    print(f"machine: {os.cpu_count()} cores; server, worker and Celery worker in own processes")
 
 
 if __name__ == "__main__":

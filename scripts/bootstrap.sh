@@ -53,7 +53,15 @@ if [[ ! -f $stamp ]]; then
     # --no-compile: the `ansible` package alone is some 40,000 Python files, few
     # of which are ever imported; Python compiles those on first use instead
     # (pip's compile step was 40 of its 70 seconds here).
-    "$VENV/bin/pip" install -q --no-compile -e '.[test]'
+    "$VENV/bin/pip" install -q --no-compile -e '.[test,opa]'
+    # The `opa` extra (OPA's Go engine in-process) declares Python >= 3.14, yet
+    # its ctypes wrapper runs on older Pythons too: install it there by hand.
+    # The policy tests run the shared decision vectors through it and regopy.
+    if ! "$VENV/bin/python" -c 'import sys; sys.exit(sys.version_info < (3, 14))'; then
+        "$VENV/bin/pip" install -q --no-deps --ignore-requires-python \
+            'opa-golib-python-bindings==0.4.4' ||
+            echo "bootstrap: OPA in-process not installed; its policy tests will skip" >&2
+    fi
     touch "$stamp"
 fi
 echo "bootstrap: ready ($("$VENV/bin/nova" --version))"

@@ -32,15 +32,22 @@ def policy() -> None:
 @click.option("--run", "name_filter", default=None, help="Only tests whose name contains this.")
 @OUTPUT
 def test_command(folder: Path | None, name_filter: str | None, output: str) -> int:
-    """Run the policies' Rego unit tests through regopy."""
-    from nova.policy import source, testing
+    """Run the policies' Rego unit tests through the engine NOVA_POLICY_ENGINE names.
 
+    With `opa` they run through OPA's Go engine in-process, even when
+    NOVA_OPA_URL names a server: the tests are files in the policy folder.
+    """
+    from nova.policy import source, testing
+    from nova.policy.factory import engine_name
+
+    engine = engine_name()
     policies = source.load(folder or source.policy_dir())
-    results = testing.run_tests(policies, name_filter)
+    results = testing.run_tests(policies, name_filter, engine=engine)
     failed = [r for r in results if not r.passed]
     if output == "json":
-        click.echo(json.dumps([r.__dict__ for r in results], indent=2))
+        click.echo(json.dumps([{**r.__dict__, "engine": engine} for r in results], indent=2))
     else:
+        click.echo(f"engine {engine}")
         for result in results:
             mark = "PASS" if result.passed else "FAIL"
             detail = f" ({result.error})" if result.error else ""
@@ -67,13 +74,17 @@ def test_command(folder: Path | None, name_filter: str | None, output: str) -> i
 @POLICIES
 @OUTPUT
 def eval_command(input_file: Path, name: str, folder: Path | None, output: str) -> int:
-    """Explain the decision a policy makes for an input document."""
-    from nova.policy.engine import PolicyEngine
-    from nova.policy.regopy_backend import RegopyBackend
+    """Explain the decision a policy makes for an input document.
 
+    The engine is the one NOVA_POLICY_ENGINE names (regopy by default), and
+    the output says which engine decided.
+    """
+    from nova.policy.factory import engine_from_env
+
+    engine = engine_from_env(folder)
     document = _read_input(input_file)
     package = name if "/" in name else f"nova/{name}"
-    decision = PolicyEngine(RegopyBackend(folder)).decide(package, document)
+    decision = engine.decide(package, document)
     if output == "json":
         click.echo(json.dumps(decision.to_dict(), indent=2))
     else:

@@ -151,6 +151,10 @@ queue.add_command(token)
 @click.option("--max-attempts", default=5, show_default=True, type=click.IntRange(1, 100))
 @click.option("--reap-interval", default=1.0, show_default=True, type=click.FloatRange(0.01),
               help="How often expired leases are returned.")  # fmt: skip
+@click.option("--kpis/--no-kpis", default=True, show_default=True,
+              help="Record task KPIs (NOVA_HOME/kpi.db, `nova monitor kpis`).")  # fmt: skip
+@click.option("--metrics-port", default=None, type=click.IntRange(0, 65535),
+              help="Also serve the KPIs as Prometheus metrics on 127.0.0.1:PORT.")  # fmt: skip
 @insecure_option
 def serve(
     db: Path | None,
@@ -170,6 +174,8 @@ def serve(
     max_depth: int,
     max_attempts: int,
     reap_interval: float,
+    kpis: bool,
+    metrics_port: int | None,
     insecure: bool,
 ) -> None:
     """Serve the queue until interrupted.
@@ -233,15 +239,23 @@ def serve(
         max_depth=max_depth,
         default_max_attempts=max_attempts,
         reap_interval=reap_interval,
+        kpis=kpis,
     )
     try:
         server = QueueServer(storage, config, auth=auth, tls=tls, authorize=authorize)
     except OSError as exc:
         raise NovaError(str(exc)) from None
+    exporter = None
+    if metrics_port is not None:
+        from nova.kpi.exporter import start_http_exporter
+
+        exporter = start_http_exporter(metrics_port)
     server.start()
     record_start("queue", exposure, server.port)
     where = "redis" if redis_url else f"sqlite{' durable' if durable else ''}"
     click.echo(f"queue serving on {host}:{server.port} ({where})", err=True)
+    if exporter is not None:
+        click.echo(f"serving KPIs on {exporter.url}", err=True)
     if port_file:
         tmp = port_file.with_suffix(".tmp")
         tmp.write_text(str(server.port))
@@ -256,6 +270,8 @@ def serve(
     while not stopping:
         time.sleep(0.2)
     server.stop()
+    if exporter is not None:
+        exporter.close()
 
 
 @queue.command()

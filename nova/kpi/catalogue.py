@@ -21,7 +21,11 @@ class Kind(StrEnum):
 RUN_SECONDS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1200.0, 1800.0, 3600.0, 7200.0)
 # Policy decisions take a tenth of a millisecond compiled, tens over REST.
 DECISION_SECONDS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5)
-TASK_SECONDS = (0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0)
+# Queue tasks wait and run from a millisecond (no-op handlers) to an hour.
+TASK_SECONDS = (
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 900.0,
+    3600.0,
+)  # fmt: skip
 PHASE_COUNTS = (1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0)
 
 
@@ -107,13 +111,24 @@ CATALOGUE: dict[str, MetricSpec] = {
         MetricSpec(
             "queue_tasks_total",
             Kind.COUNTER,
-            "Queue task transitions, by task type and state reached.",
+            "Queue task events, by task type and state reached: enqueued, duplicate "
+            "(an idempotent enqueue that found its task), dispatched, succeeded (acked), "
+            "retried (failed, queued again), dead (failed for good: dead-lettered), "
+            "lease_expired (lease ran out or worker lost; queued again).",
             ("task_type", "state"),
         ),
         MetricSpec(
             "queue_task_duration_seconds",
             Kind.HISTOGRAM,
-            "Time from lease to completion of queue tasks, by task type.",
+            "Run time of queue tasks that succeeded, from dispatch to ack, by task type.",
+            ("task_type",),
+            TASK_SECONDS,
+        ),
+        MetricSpec(
+            "queue_task_wait_seconds",
+            Kind.HISTOGRAM,
+            "Wait of queue tasks from enqueue (or from falling due, when delayed or "
+            "retried) to dispatch, by task type.",
             ("task_type",),
             TASK_SECONDS,
         ),

@@ -89,6 +89,27 @@ class KpiStore:
                 if buckets is not None:
                     db.execute(ADD_BUCKET, buckets)
 
+    def add_totals(
+        self,
+        samples: list[tuple[str, str, float, float]],
+        buckets: list[tuple[str, str, float, float]],
+        at: float | None = None,
+    ) -> None:
+        """Add sums made elsewhere (a KpiBuffer) to the minute of `at`, in one transaction.
+
+        `samples` are (metric, label key, count, sum); `buckets` are (metric,
+        label key, bound, count), the label keys made by `label_key`.
+        """
+        minute = _minute(at)
+        with self._transaction() as db:
+            db.executemany(
+                ADD_SAMPLE,
+                [(name, key, minute, count, total) for name, key, count, total in samples],
+            )
+            db.executemany(
+                ADD_BUCKET, [(name, key, minute, le, count) for name, key, le, count in buckets]
+            )
+
     def read(self, name: str, since: float | None = None) -> list[Series]:
         """Every series of `name`, summed over all time or from `since` (epoch seconds)."""
         spec_for(name)

@@ -1,7 +1,8 @@
-"""Rego unit tests (`test_*` rules in `*_test.rego`), run through regopy.
+"""Rego unit tests (`test_*` rules in `*_test.rego`), run through regopy or OPA.
 
 Each test rule is queried on its own, bound to a variable so that a test
 whose body fails reads as `undefined` (failed), never as a passing `false`.
+With the `opa` engine the tests run through OPA's Go engine in-process.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import time
 from dataclasses import dataclass
 
 from nova.core.errors import InputError
+from nova.policy import opa_inprocess_backend
 from nova.policy.backend import BackendError
 from nova.policy.rego_output import error_text, run_query
 from nova.policy.source import PolicySet
@@ -40,7 +42,12 @@ def discover(policies: PolicySet) -> list[tuple[str, str, str]]:
     return found
 
 
-def run_tests(policies: PolicySet, name_filter: str | None = None) -> list[TestResult]:
+def run_tests(
+    policies: PolicySet, name_filter: str | None = None, engine: str = "regopy"
+) -> list[TestResult]:
+    """Run the set's tests through `regopy` or `opa` (OPA in-process)."""
+    if engine == "opa":
+        return _run_tests_opa(policies, name_filter)
     from regopy import Interpreter, RegoError
 
     interpreter = Interpreter()
@@ -71,4 +78,34 @@ def run_tests(policies: PolicySet, name_filter: str | None = None) -> list[TestR
                 round((time.perf_counter() - started) * 1000, 3),
             )
         )
+    return results
+
+
+def _run_tests_opa(policies: PolicySet, name_filter: str | None) -> list[TestResult]:
+    library = opa_inprocess_backend.load_library()
+    engine = opa_inprocess_backend.load_modules(library, policies, with_tests=True)
+    results = []
+    try:
+        for file, package, rule in discover(policies):
+            if name_filter and name_filter not in rule:
+                continue
+            started = time.perf_counter()
+            error: str | None = None
+            try:
+                passed = engine.eval_document(f"{package}.{rule}") is True
+            except library.OpaUndefinedError:
+                passed = False
+            except library.OpaError as exc:
+                passed, error = False, f"OPA: {exc.message}"
+            results.append(
+                TestResult(
+                    file,
+                    f"data.{package}.{rule}",
+                    passed,
+                    error,
+                    round((time.perf_counter() - started) * 1000, 3),
+                )
+            )
+    finally:
+        engine.close()
     return results

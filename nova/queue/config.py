@@ -30,3 +30,7 @@ class ServerConfig:
     idle_tick: float = 1.0
     max_message_bytes: int = 32 * 1024 * 1024
     threads: int = 32
+    # Task KPIs (nova/queue/kpis.py), summed in memory and written to
+    # NOVA_HOME/kpi.db every kpi_flush_interval seconds.
+    kpis: bool = True
+    kpi_flush_interval: float = 2.0

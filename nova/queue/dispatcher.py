@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from nova.queue.config import ServerConfig
 from nova.queue.convert import claim_to_pb
+from nova.queue.kpis import QueueKpis
 from nova.queue.model import attempt_prefix
 from nova.queue.proto import queue_pb2 as pb
 from nova.queue.storage.base import Storage
@@ -46,8 +47,13 @@ class Session:
 
 class Dispatcher:
     def __init__(
-        self, storage: Storage, config: ServerConfig, clock: Callable[[], float] = time.time
+        self,
+        storage: Storage,
+        config: ServerConfig,
+        clock: Callable[[], float] = time.time,
+        kpis: QueueKpis | None = None,
     ) -> None:
+        self.kpis = kpis
         self.storage = storage
         self.config = config
         self.clock = clock
@@ -173,6 +179,8 @@ class Dispatcher:
                     next_reap = mono + self.config.reap_interval
                 if mono >= next_purge:
                     self.storage.purge(now=self.clock())
+                    if self.kpis is not None:
+                        self.kpis.forget_older(self.clock())
                     next_purge = mono + self.config.purge_interval
                 if self._dispatch():
                     self.wake()  # a stream took all it asked for: there may be more
@@ -195,16 +203,19 @@ class Dispatcher:
             hungry = [(s, s.free) for s in self._sessions.values() if s.free > 0]
         filled = False
         for session, free in hungry:
+            now = self.clock()
             claims = self.storage.claim(
                 session.worker_id,
                 session.skills,
                 free,
-                now=self.clock(),
+                now=now,
                 lease_seconds=self.config.lease_seconds,
                 attempt_prefix=attempt_prefix(),
             )
             if not claims:
                 continue
+            if self.kpis is not None:
+                self.kpis.dispatched(claims, now)
             filled = filled or len(claims) == free
             with self._cond:
                 for claim in claims:
@@ -228,6 +239,8 @@ class Dispatcher:
         if expired:
             log.info("requeued %d tasks whose lease expired", len(expired))
             self.lost(expired)
+            if self.kpis is not None:
+                self.kpis.lost(expired)
         cutoff = time.monotonic() - self.config.heartbeat_timeout
         with self._cond:
             dead = [w for w, seen in self._last_seen.items() if seen < cutoff]
@@ -239,6 +252,8 @@ class Dispatcher:
         for worker in dead:
             released = self.storage.release_worker(worker, now=now)
             self.lost(released)
+            if self.kpis is not None:
+                self.kpis.lost(released)
             if released:
                 log.warning("worker %s missed heartbeats; requeued %d tasks", worker, len(released))
         if expired or dead:

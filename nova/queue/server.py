@@ -13,10 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nova.kpi import default_store
+from nova.kpi.buffer import KpiBuffer
 from nova.queue import rpc
 from nova.queue.auth import Authorize, TokenAuth
 from nova.queue.config import ServerConfig
 from nova.queue.dispatcher import Dispatcher
+from nova.queue.kpis import QueueKpis
 from nova.queue.service import QueueService
 from nova.queue.storage.base import Storage
 
@@ -48,8 +51,15 @@ class QueueServer:
         self.config = config or ServerConfig()
         if authorize is None:
             log.warning("no enqueue policy configured: every caller may enqueue every type")
-        self.dispatcher = Dispatcher(storage, self.config)
-        self.service = QueueService(storage, self.config, self.dispatcher, auth, authorize)
+        self.kpi_buffer: KpiBuffer | None = None
+        kpis: QueueKpis | None = None
+        if self.config.kpis:
+            self.kpi_buffer = KpiBuffer(default_store(), self.config.kpi_flush_interval)
+            kpis = QueueKpis(self.kpi_buffer, storage.get)
+        self.dispatcher = Dispatcher(storage, self.config, kpis=kpis)
+        self.service = QueueService(
+            storage, self.config, self.dispatcher, auth, authorize, kpis=kpis
+        )
         limit = self.config.max_message_bytes
         self._server: Any = grpc.server(
             futures.ThreadPoolExecutor(max_workers=self.config.threads),
@@ -76,6 +86,8 @@ class QueueServer:
             raise OSError(f"cannot bind {address}")
 
     def start(self) -> None:
+        if self.kpi_buffer is not None:
+            self.kpi_buffer.start()
         self.dispatcher.start()
         self._server.start()
 
@@ -90,6 +102,8 @@ class QueueServer:
             self._health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
         self.dispatcher.stop()
         self._server.stop(grace).wait()
+        if self.kpi_buffer is not None:
+            self.kpi_buffer.close()  # what the last interval recorded
         self.storage.close()
 
 

@@ -13,6 +13,7 @@ from nova.queue.auth import ANONYMOUS, Authorize, TokenAuth
 from nova.queue.config import ServerConfig
 from nova.queue.convert import claim_to_pb, spec_fields, task_to_pb
 from nova.queue.dispatcher import Dispatcher
+from nova.queue.kpis import QueueKpis
 from nova.queue.limits import PRINTABLE_RE, InvalidRequest, check_batch, check_skills
 from nova.queue.model import Settle, State, attempt_prefix
 from nova.queue.proto import queue_pb2 as pb
@@ -49,7 +50,9 @@ class QueueService:
         auth: TokenAuth | None,
         authorize: Authorize | None,
         clock: Callable[[], float] = time.time,
+        kpis: QueueKpis | None = None,
     ) -> None:
+        self.kpis = kpis
         self.storage = storage
         self.config = config
         self.dispatcher = dispatcher
@@ -129,6 +132,8 @@ class QueueService:
         results = self.storage.enqueue(
             tasks, now=now, dedup_window=self.config.dedup_window, max_depth=self.config.max_depth
         )
+        if self.kpis is not None:
+            self.kpis.enqueued(tasks, results)
         if any(not r.duplicate for r in results):
             self.dispatcher.wake()
         return pb.EnqueueResponse(
@@ -145,6 +150,8 @@ class QueueService:
         assert found is not None
         if found.previous is State.LEASED:
             self.dispatcher.cancelled(task_id, found.attempt_id)
+            if self.kpis is not None:
+                self.kpis.cancelled(task_id)
         live = found.previous in (State.QUEUED, State.LEASED)
         return pb.CancelResponse(cancelled=live, previous_state=found.previous.value)
 
@@ -235,14 +242,17 @@ class QueueService:
         if not 1 <= request.max_tasks <= self.config.limits.max_batch:
             raise InvalidRequest("max_tasks", f"must be 1 to {self.config.limits.max_batch}")
         self.dispatcher.seen(worker_id)
+        now = self.clock()
         claims = self.storage.claim(
             worker_id,
             skills,
             request.max_tasks,
-            now=self.clock(),
+            now=now,
             lease_seconds=self.config.lease_seconds,
             attempt_prefix=attempt_prefix(),
         )
+        if self.kpis is not None:
+            self.kpis.dispatched(claims, now)
         return pb.DequeueResponse(deliveries=[claim_to_pb(c) for c in claims])
 
     def Ack(self, request: pb.AckRequest, context: Any, identity: str) -> Any:
@@ -255,8 +265,11 @@ class QueueService:
                 raise InvalidRequest(f"items[{i}].result", f"larger than {limit} bytes")
             items.append((_task_id(item.task_id, f"items[{i}].task_id"), item.attempt_id,
                           item.result))  # fmt: skip
-        statuses = self.storage.ack_many(items, now=self.clock(), result_ttl=self.config.result_ttl)
+        now = self.clock()
+        statuses = self.storage.ack_many(items, now=now, result_ttl=self.config.result_ttl)
         self.dispatcher.settled(item.attempt_id for item in request.items)
+        if self.kpis is not None:
+            self.kpis.acked(items, statuses, now)
         return pb.AckResponse(statuses=[SETTLE[s] for s in statuses])
 
     def Nack(self, request: pb.NackRequest, context: Any, identity: str) -> Any:
@@ -278,6 +291,8 @@ class QueueService:
         self.dispatcher.settled([request.attempt_id])
         if status is not Settle.OK:
             return pb.NackResponse(status=SETTLE[status])
+        if self.kpis is not None:
+            self.kpis.nacked(task, request.attempt_id, dead=retry_at is None)
         state = State.DEAD if retry_at is None else State.QUEUED
         return pb.NackResponse(status=pb.SETTLE_OK, state=state.value, retry_at=retry_at or 0.0)
 

@@ -167,17 +167,19 @@ def audit_verify(ctx: SkillContext) -> dict[str, Any]:
 
 
 def policy_tests(ctx: SkillContext) -> dict[str, Any]:
-    """Run the Rego unit tests of the policies in force."""
+    """Run the Rego unit tests of the policies in force, through the engine in force."""
+    from nova.policy.factory import engine_name
     from nova.policy.source import load, policy_dir
     from nova.policy.testing import run_tests
 
-    results = run_tests(load(policy_dir()))
+    engine = engine_name()
+    results = run_tests(load(policy_dir()), engine=engine)
     failed = [f"{r.file}:{r.name}" for r in results if not r.passed]
     if not results:
         raise InputError(policy_dir(), None, "no policy tests found")
     if failed:
         raise SkillFailed(f"{len(failed)} policy test(s) failed: {', '.join(failed[:5])}")
-    return {"tests": len(results), "passed": len(results)}
+    return {"tests": len(results), "passed": len(results), "engine": engine}
 
 
 CALLABLES: dict[str, Callee] = {

@@ -4,7 +4,13 @@ package nova.agent
 
 default allow := false
 
-allow if count(violations) == 0
+# A missing input field is read as null through object.get: OPA rewrites
+# `not f(input.x)` as `t := input.x; not f(t)`, which is undefined (so the
+# violation would not fire) when input.x is missing.
+allow if {
+	is_object(input)
+	count(violations) == 0
+}
 
 # The skill domains each blueprint role may use. A skill id's domain is the
 # part before the first dot: "network.vpn" is in domain "network".
@@ -22,7 +28,11 @@ role_domains := {
 }
 
 violations contains "blueprint is required" if {
-	not is_string(input.blueprint)
+	not is_string(object.get(input, "blueprint", null))
+}
+
+violations contains "role is required" if {
+	not is_string(object.get(input, "role", null))
 }
 
 violations contains sprintf("unknown role %v", [input.role]) if {
@@ -30,7 +40,7 @@ violations contains sprintf("unknown role %v", [input.role]) if {
 }
 
 violations contains "skills must be a non-empty list" if {
-	not is_array(input.skills)
+	not is_array(object.get(input, "skills", null))
 }
 
 violations contains "skills must be a non-empty list" if {

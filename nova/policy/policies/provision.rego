@@ -6,7 +6,13 @@ package nova.provision
 
 default allow := false
 
-allow if count(violations) == 0
+# A missing input field is read as null through object.get: OPA rewrites
+# `not f(input.x)` as `t := input.x; not f(t)`, which is undefined (so the
+# violation would not fire) when input.x is missing.
+allow if {
+	is_object(input)
+	count(violations) == 0
+}
 
 # Applying changes to more hosts than this at once requires an explicit --limit.
 max_hosts_without_limit := 20
@@ -17,15 +23,15 @@ default apply_launchers := []
 apply_launchers := data.nova_config.provision.apply_launchers
 
 violations contains "launcher is required" if {
-	not valid_string(input.launcher)
+	not valid_string(object.get(input, "launcher", null))
 }
 
 violations contains "inventory is required" if {
-	not valid_string(input.inventory)
+	not valid_string(object.get(input, "inventory", null))
 }
 
 violations contains "phases must be a non-empty list" if {
-	not non_empty_list(input.phases)
+	not non_empty_list(object.get(input, "phases", null))
 }
 
 violations contains sprintf("phase %v is not in the run's phases", [input.phase]) if {
@@ -35,17 +41,17 @@ violations contains sprintf("phase %v is not in the run's phases", [input.phase]
 }
 
 violations contains "no hosts targeted" if {
-	not non_empty_list(input.hosts)
+	not non_empty_list(object.get(input, "hosts", null))
 }
 
 violations contains "check_mode must be true or false" if {
-	not is_boolean(input.check_mode)
+	not is_boolean(object.get(input, "check_mode", null))
 }
 
 violations contains msg if {
 	input.check_mode == false
 	count(input.hosts) > max_hosts_without_limit
-	not valid_string(input.limit)
+	not valid_string(object.get(input, "limit", null))
 	msg := sprintf("applying to %d hosts needs --limit (at most %d without one)", [count(input.hosts), max_hosts_without_limit])
 }
 

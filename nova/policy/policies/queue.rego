@@ -4,7 +4,13 @@ package nova.queue
 
 default allow := false
 
-allow if count(violations) == 0
+# A missing input field is read as null through object.get: OPA rewrites
+# `not f(input.x)` as `t := input.x; not f(t)`, which is undefined (so the
+# violation would not fire) when input.x is missing.
+allow if {
+	is_object(input)
+	count(violations) == 0
+}
 
 # Task types each role may submit; "*" means any.
 role_task_types := {
@@ -15,7 +21,7 @@ role_task_types := {
 }
 
 violations contains "identity is required" if {
-	not is_string(input.identity)
+	not is_string(object.get(input, "identity", null))
 }
 
 violations contains "identity is required" if {
@@ -24,7 +30,11 @@ violations contains "identity is required" if {
 }
 
 violations contains "task_type is required" if {
-	not is_string(input.task_type)
+	not is_string(object.get(input, "task_type", null))
+}
+
+violations contains "role is required" if {
+	not is_string(object.get(input, "role", null))
 }
 
 violations contains sprintf("unknown role %v", [input.role]) if {

@@ -141,6 +141,8 @@ def make_server(storage: Storage) -> Iterator[Any]:
         client.close()
         server.dispatcher.stop()
         server._server.stop(0).wait()
+        if server.kpi_buffer is not None:
+            server.kpi_buffer.close()
 
 
 def wait_for(predicate: Any, timeout: float = 5.0, step: float = 0.02) -> Any:

@@ -177,3 +177,16 @@ def test_the_pipeline_check_reads_the_catalogue_it_is_handed() -> None:
     # Skills sit below blueprints: without a loader handed down, it says so.
     with pytest.raises(Fatal, match="needs the blueprint catalogue"):
         handler_for("agents.pipeline")(job("agents.pipeline"))
+
+
+def test_the_policy_skill_runs_the_rego_tests_through_the_engine_in_force(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("NOVA_POLICY_DIR", raising=False)
+    monkeypatch.delenv("NOVA_POLICY_ENGINE", raising=False)
+    result = json.loads(handler_for("security.policy")(job("security.policy")))
+    assert result["engine"] == "regopy"
+    assert result["tests"] == result["passed"] > 0
+    monkeypatch.setenv("NOVA_POLICY_ENGINE", "opal")
+    with pytest.raises(Fatal, match="NOVA_POLICY_ENGINE: unknown engine 'opal'"):
+        handler_for("security.policy")(job("security.policy"))
