@@ -140,7 +140,7 @@ queue.add_command(token)
 )
 @click.option("--tokens", type=_FILE, default=None, help="YAML identity: token file (mode 0600).")
 @click.option("--roles", type=_FILE, default=None,
-              help="YAML identity: role file; with --tokens, enqueues ask the policy.")  # fmt: skip
+              help="YAML identity: role file; beside the blueprints' own (docs/queue.md).")  # fmt: skip
 @click.option("--lease", default=30.0, show_default=True, type=click.FloatRange(0.1),
               help="Lease per dispatch, seconds.")  # fmt: skip
 @click.option("--heartbeat-interval", default=10.0, show_default=True, type=click.FloatRange(0.05))
@@ -208,13 +208,20 @@ def serve(
         raise InputError("--heartbeat-timeout", None, "must exceed --heartbeat-interval")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     auth = TokenAuth.load(tokens) if tokens else None
-    if roles and not tokens:
-        raise InputError("--roles", None, "needs --tokens: roles belong to token identities")
-    authorize = None
-    if auth is not None:
-        from nova.queue.policy import load_roles, policy_authorizer
+    if roles and not (tokens or tls_client_ca):
+        raise InputError(
+            "--roles", None, "needs --tokens or --tls-client-ca: roles belong to known callers"
+        )
+    from nova.agents.queue_roles import default_role_book
+    from nova.queue.policy import load_roles, policy_authorizer
 
-        authorize = policy_authorizer(load_roles(roles) if roles else {})
+    # Without tokens or client certificates a caller is anonymous: that is this
+    # host's users on loopback, or anyone with an audited --insecure.
+    book = default_role_book(
+        load_roles(roles) if roles else {}, local=auth is None and tls_client_ca is None
+    )
+    authorize = policy_authorizer(book)
+    authorize_claim = policy_authorizer(book, action="claim")
     tls = TlsFiles(tls_cert, tls_key, tls_client_ca) if tls_cert and tls_key else None
     exposure = check_bind(
         "the queue",
@@ -242,7 +249,14 @@ def serve(
         kpis=kpis,
     )
     try:
-        server = QueueServer(storage, config, auth=auth, tls=tls, authorize=authorize)
+        server = QueueServer(
+            storage,
+            config,
+            auth=auth,
+            tls=tls,
+            authorize=authorize,
+            authorize_claim=authorize_claim,
+        )
     except OSError as exc:
         raise NovaError(str(exc)) from None
     exporter = None

@@ -111,7 +111,8 @@ def open_queue(
 
     storage = open_storage(db=run_dir / "queue.db")
     config = ServerConfig(port=0, heartbeat_interval=2.0, heartbeat_timeout=10.0)
-    queue_server = QueueServer(storage, config, authorize=authorize)
+    # The run's own workers claim with the same rule: only this run's task types.
+    queue_server = QueueServer(storage, config, authorize=authorize, authorize_claim=authorize)
     queue_server.start()
     address = f"127.0.0.1:{queue_server.port}"
     client = QueueClient(address)

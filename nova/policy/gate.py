@@ -6,7 +6,7 @@ to the audit log with its id, so a run can be traced to what allowed it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from nova.audit.log import AuditLog
@@ -50,11 +50,23 @@ def check_enqueue(
     role: str,
     task_type: str,
     *,
+    action: str = "enqueue",
+    grants: Sequence[str] = (),
     engine: PolicyEngine | None = None,
     audit: AuditLog | None = None,
 ) -> Decision:
-    """Ask before the queue accepts a task; identity and role come from the token."""
-    document = {"identity": identity, "role": role, "task_type": task_type}
+    """Ask before the queue takes a task (`enqueue`) or hands one to a worker (`claim`).
+
+    Identity and role come from the caller's token or certificate; `grants`
+    are the task types its agent blueprint names as skills.
+    """
+    document = {
+        "identity": identity,
+        "role": role,
+        "task_type": task_type,
+        "action": action,
+        "grants": sorted(grants),
+    }
     return decide(QUEUE, document, actor=identity, engine=engine, audit=audit)
 
 

@@ -29,6 +29,9 @@ class ServerConfig:
     # long a task enqueued through another server sharing Redis waits.
     idle_tick: float = 1.0
     max_message_bytes: int = 32 * 1024 * 1024
+    # Tasks one identity may enqueue: this many a second on average, burst at once.
+    enqueue_rate: float = 1000.0
+    enqueue_burst: int = 10_000
     threads: int = 32
     # Task KPIs (nova/queue/kpis.py), summed in memory and written to
     # NOVA_HOME/kpi.db every kpi_flush_interval seconds.

@@ -35,6 +35,7 @@ class Session:
     identity: str
     skills: frozenset[str]
     slots: int
+    skilled_only: bool = False  # its identity may not take tasks that require no skill
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     outbox: queue.SimpleQueue[pb.DispatchEvent | None] = field(default_factory=queue.SimpleQueue)
     inflight: set[str] = field(default_factory=set)  # attempt ids
@@ -85,8 +86,15 @@ class Dispatcher:
 
     # Streams and workers
 
-    def open(self, worker_id: str, identity: str, skills: frozenset[str], slots: int) -> Session:
-        session = Session(worker_id, identity, skills, slots)
+    def open(
+        self,
+        worker_id: str,
+        identity: str,
+        skills: frozenset[str],
+        slots: int,
+        skilled_only: bool = False,
+    ) -> Session:
+        session = Session(worker_id, identity, skills, slots, skilled_only)
         with self._cond:
             self._sessions[session.id] = session
             self._last_seen[worker_id] = time.monotonic()
@@ -211,6 +219,7 @@ class Dispatcher:
                 now=now,
                 lease_seconds=self.config.lease_seconds,
                 attempt_prefix=attempt_prefix(),
+                skilled_only=session.skilled_only,
             )
             if not claims:
                 continue

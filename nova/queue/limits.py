@@ -7,7 +7,9 @@ producer can fix the request; the server turns it into INVALID_ARGUMENT.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from nova.queue.model import NewTask
@@ -120,3 +122,30 @@ def check_batch(
         check_spec(spec, f"tasks[{i}]", limits, now, default_attempts)
         for i, spec in enumerate(specs)
     ]
+
+
+class RateLimiter:
+    """Tasks each identity may enqueue: `rate` a second on average, `burst` at once.
+
+    One token bucket per identity, so a flood from one caller is refused
+    (RESOURCE_EXHAUSTED) while the others go on.
+    """
+
+    def __init__(self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic):
+        self.rate = rate
+        self.burst = burst
+        self.clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}  # identity -> (tokens, at)
+        self._lock = threading.Lock()
+
+    def take(self, identity: str, count: int) -> float:
+        """0.0 when `count` tasks may go now; otherwise the seconds until they may."""
+        now = self.clock()
+        with self._lock:
+            tokens, at = self._buckets.get(identity, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - at) * self.rate)
+            if count > tokens:
+                self._buckets[identity] = (tokens, now)
+                return (count - tokens) / self.rate if count <= self.burst else float("inf")
+            self._buckets[identity] = (tokens - count, now)
+            return 0.0

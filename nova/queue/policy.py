@@ -1,19 +1,74 @@
-"""Enqueue authorisation by policy: the token's identity, its role, the task type.
+"""Who may enqueue and claim which task types, decided by the queue policy for every caller.
 
 Roles come from a YAML file mapping identity to role (`admin`, `operator`,
 `agent`, `viewer`; see nova/policy/policies/queue.rego). An identity with no
-role gets none, and the policy refuses it: deny by default.
+role gets none, and the policy refuses it: deny by default. An agent's
+grants (the skills its blueprint names) let it handle those task types too.
+
+A caller without a token can only reach a queue on loopback (or one served
+with an audited --insecure); it is `anonymous`, whose role the server's
+roles give it: `LOCAL_ROLES` when none are given.
+
+Each answer is remembered for a short while per identity and task type, so a
+worker asking every second costs one policy decision (and one audit entry) a
+minute, not one a call.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from nova.core.errors import InputError
-from nova.queue.auth import Authorize
+from nova.queue.auth import ANONYMOUS, Authorize
+
+REMEMBER_SECONDS = 60.0
+AGENT_PREFIX = "agent-"
+
+
+@dataclass(frozen=True)
+class Agent:
+    role: str
+    skills: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RoleBook:
+    """Each identity's role, and the task types its agent blueprint grants it.
+
+    `roles` are given outright (a roles file). An identity `agent-<blueprint>`,
+    or `agent-<blueprint>@<host>` (the name on an agent host's certificate), is
+    that blueprint's worker: it has the blueprint's role, and its skills as
+    grants, unless `roles` says otherwise.
+    """
+
+    roles: Mapping[str, str] = field(default_factory=dict)
+    agents: Mapping[str, Agent] = field(default_factory=dict)
+
+    def role(self, identity: str) -> str:
+        if identity in self.roles:
+            return self.roles[identity]
+        agent = self._agent(identity)
+        return agent.role if agent else ""
+
+    def grants(self, identity: str) -> tuple[str, ...]:
+        agent = self._agent(identity)
+        return agent.skills if agent else ()
+
+    def _agent(self, identity: str) -> Agent | None:
+        name = identity.split("@", 1)[0]
+        if not name.startswith(AGENT_PREFIX):
+            return None
+        return self.agents.get(name.removeprefix(AGENT_PREFIX))
+
+
+# Without tokens, a queue reached only from this host answers to this host's users.
+LOCAL_ROLES = RoleBook({ANONYMOUS: "admin"})
 
 
 def load_roles(path: Path) -> dict[str, str]:
@@ -21,8 +76,8 @@ def load_roles(path: Path) -> dict[str, str]:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(path, None, "roles file not found") from None
-    except yaml.YAMLError as exc:
-        raise InputError(path, None, f"not valid YAML ({exc})") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise InputError(path, None, f"not valid YAML ({exc.__class__.__name__})") from None
     if not isinstance(document, dict):
         raise InputError(path, None, "must map identity to role")
     for identity, role in document.items():
@@ -31,16 +86,37 @@ def load_roles(path: Path) -> dict[str, str]:
     return dict(document)
 
 
-def policy_authorizer(roles: Mapping[str, str]) -> Authorize:
-    """An authorize hook that asks the policy engine, and audits each decision."""
+def policy_authorizer(
+    book: RoleBook,
+    action: str = "enqueue",
+    clock: Callable[[], float] = time.monotonic,
+) -> Authorize:
+    """An authorize hook that asks the policy engine, audits each decision, and remembers it."""
+    from nova.policy.gate import check_enqueue
+
+    remembered: dict[tuple[str, str], tuple[float, tuple[bool, str]]] = {}
+    lock = threading.Lock()
 
     def authorize(identity: str, task_type: str) -> tuple[bool, str]:
-        from nova.policy.gate import check_enqueue
-
-        decision = check_enqueue(identity, roles.get(identity, ""), task_type)
+        key = (identity, task_type)
+        with lock:
+            hit = remembered.get(key)
+        if hit is not None and hit[0] > clock():
+            return hit[1]
+        decision = check_enqueue(
+            identity,
+            book.role(identity),
+            task_type,
+            action=action,
+            grants=book.grants(identity),
+        )
         if decision.allow:
-            return True, ""
-        reasons = "; ".join(decision.violations) or decision.reason or "denied by policy"
-        return False, f"{reasons} (decision {decision.decision_id})"
+            answer = (True, "")
+        else:
+            reasons = "; ".join(decision.violations) or decision.reason or "denied by policy"
+            answer = (False, f"{reasons} (decision {decision.decision_id})")
+        with lock:
+            remembered[key] = (clock() + REMEMBER_SECONDS, answer)
+        return answer
 
     return authorize

@@ -1,13 +1,14 @@
 """Assembles the queue server: storage, dispatcher, handlers, health, reflection, TLS.
 
-Without a tokens file every caller is `anonymous`; without an `authorize`
-hook no policy is configured and any authenticated caller may enqueue any
-task type. Production deployments pass both (docs/queue.md).
+A caller is known by its bearer token, or by the certificate the server's
+client CA verified; without a tokens file, a caller with neither is
+`anonymous`. Every enqueue and every claim is decided by the queue policy
+(nova/queue/policy.py) unless the caller passes its own hooks; there is no
+way to run without one (docs/queue.md).
 """
 
 from __future__ import annotations
 
-import logging
 from concurrent import futures
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,10 +21,9 @@ from nova.queue.auth import Authorize, TokenAuth
 from nova.queue.config import ServerConfig
 from nova.queue.dispatcher import Dispatcher
 from nova.queue.kpis import QueueKpis
+from nova.queue.policy import LOCAL_ROLES, RoleBook, policy_authorizer
 from nova.queue.service import QueueService
 from nova.queue.storage.base import Storage
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -41,16 +41,21 @@ class QueueServer:
         *,
         auth: TokenAuth | None = None,
         authorize: Authorize | None = None,
+        authorize_claim: Authorize | None = None,
         tls: TlsFiles | None = None,
     ) -> None:
+        """`authorize` decides enqueues and `authorize_claim` claims; each defaults to the
+        queue policy over LOCAL_ROLES without tokens, and over no roles (refuse every
+        identity) with them."""
         import grpc
         from grpc_health.v1 import health, health_pb2, health_pb2_grpc
         from grpc_reflection.v1alpha import reflection
 
         self.storage = storage
         self.config = config or ServerConfig()
-        if authorize is None:
-            log.warning("no enqueue policy configured: every caller may enqueue every type")
+        book = LOCAL_ROLES if auth is None else RoleBook()
+        authorize = authorize or policy_authorizer(book)
+        authorize_claim = authorize_claim or policy_authorizer(book, action="claim")
         self.kpi_buffer: KpiBuffer | None = None
         kpis: QueueKpis | None = None
         if self.config.kpis:
@@ -58,7 +63,7 @@ class QueueServer:
             kpis = QueueKpis(self.kpi_buffer, storage.get)
         self.dispatcher = Dispatcher(storage, self.config, kpis=kpis)
         self.service = QueueService(
-            storage, self.config, self.dispatcher, auth, authorize, kpis=kpis
+            storage, self.config, self.dispatcher, auth, authorize, authorize_claim, kpis=kpis
         )
         limit = self.config.max_message_bytes
         self._server: Any = grpc.server(

@@ -9,12 +9,18 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from nova.queue.auth import ANONYMOUS, Authorize, TokenAuth
+from nova.queue.auth import ANONYMOUS, HEADER, Authorize, TokenAuth
 from nova.queue.config import ServerConfig
 from nova.queue.convert import claim_to_pb, spec_fields, task_to_pb
 from nova.queue.dispatcher import Dispatcher
 from nova.queue.kpis import QueueKpis
-from nova.queue.limits import PRINTABLE_RE, InvalidRequest, check_batch, check_skills
+from nova.queue.limits import (
+    PRINTABLE_RE,
+    InvalidRequest,
+    RateLimiter,
+    check_batch,
+    check_skills,
+)
 from nova.queue.model import Settle, State, attempt_prefix
 from nova.queue.proto import queue_pb2 as pb
 from nova.queue.storage.base import QueueFull, Storage
@@ -27,6 +33,7 @@ SETTLE = {
     Settle.NOT_FOUND: pb.SETTLE_NOT_FOUND,
 }
 MAX_LIST = 1000
+ANY_TASK_TYPE = "*"
 
 
 def _worker_id(value: str, where: str = "worker_id") -> str:
@@ -48,7 +55,8 @@ class QueueService:
         config: ServerConfig,
         dispatcher: Dispatcher,
         auth: TokenAuth | None,
-        authorize: Authorize | None,
+        authorize: Authorize,
+        authorize_claim: Authorize,
         clock: Callable[[], float] = time.time,
         kpis: QueueKpis | None = None,
     ) -> None:
@@ -58,6 +66,8 @@ class QueueService:
         self.dispatcher = dispatcher
         self.auth = auth
         self.authorize = authorize
+        self.authorize_claim = authorize_claim
+        self.rates = RateLimiter(config.enqueue_rate, config.enqueue_burst)
         self.clock = clock
 
     def handlers(self) -> dict[str, Callable[[Any, Any], Any]]:
@@ -72,13 +82,21 @@ class QueueService:
         import grpc
 
         def identify(context: Any) -> str:
-            if self.auth is None:
-                return ANONYMOUS
-            identity = self.auth.identify(dict(context.invocation_metadata()))
-            if identity is None:
-                context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or unknown bearer token")
+            metadata = dict(context.invocation_metadata())
+            if self.auth is not None and HEADER in metadata:
+                identity = self.auth.identify(metadata)
+                if identity is None:
+                    context.abort(grpc.StatusCode.UNAUTHENTICATED, "unknown or expired token")
+                    raise AssertionError("abort raises")
+                return identity
+            # A client certificate the server's CA verified names its holder.
+            names = context.auth_context().get("x509_common_name") or []
+            if names:
+                return str(names[0].decode("utf-8", errors="replace"))
+            if self.auth is not None:
+                context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing bearer token")
                 raise AssertionError("abort raises")
-            return identity
+            return ANONYMOUS
 
         def fail(context: Any, exc: Exception) -> None:
             if isinstance(exc, InvalidRequest):
@@ -121,14 +139,20 @@ class QueueService:
             now,
             self.config.default_max_attempts,
         )
-        if self.authorize is not None:
-            for task_type in sorted({t.type for t in tasks}):
-                allowed, reason = self.authorize(identity, task_type)
-                if not allowed:
-                    context.abort(
-                        grpc.StatusCode.PERMISSION_DENIED, f"{identity} may not enqueue "
-                        f"{task_type}: {reason}"
-                    )  # fmt: skip
+        for task_type in sorted({t.type for t in tasks}):
+            allowed, reason = self.authorize(identity, task_type)
+            if not allowed:
+                context.abort(
+                    grpc.StatusCode.PERMISSION_DENIED, f"{identity} may not enqueue "
+                    f"{task_type}: {reason}"
+                )  # fmt: skip
+        wait = self.rates.take(identity, len(tasks))
+        if wait:
+            context.abort(
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                f"{identity} enqueues faster than {self.config.enqueue_rate:g} tasks a second;"
+                f" retry in {min(wait, 3600):.1f} s",
+            )
         results = self.storage.enqueue(
             tasks, now=now, dedup_window=self.config.dedup_window, max_depth=self.config.max_depth
         )
@@ -208,7 +232,8 @@ class QueueService:
         skills = frozenset(check_skills(request.skills, "skills", self.config.limits))
         if not 1 <= request.slots <= self.config.limits.max_batch:
             raise InvalidRequest("slots", f"must be 1 to {self.config.limits.max_batch}")
-        session = self.dispatcher.open(worker_id, identity, skills, request.slots)
+        skilled_only = self._may_claim(context, identity, skills)
+        session = self.dispatcher.open(worker_id, identity, skills, request.slots, skilled_only)
         context.add_callback(lambda: self.dispatcher.close(session))
         yield pb.DispatchEvent(
             welcome=pb.Welcome(
@@ -227,6 +252,20 @@ class QueueService:
                 return
             yield event
 
+    def _may_claim(self, context: Any, identity: str, skills: frozenset[str]) -> bool:
+        """Refuse skills the identity may not handle; True when it may take only tasks that
+        require skills. So a stolen worker token cannot drain another agent's work."""
+        import grpc
+
+        for skill in sorted(skills):
+            allowed, reason = self.authorize_claim(identity, skill)
+            if not allowed:
+                context.abort(
+                    grpc.StatusCode.PERMISSION_DENIED, f"{identity} may not claim {skill}: {reason}"
+                )
+        # A task that requires no skill may be of any type: only who may claim any takes it.
+        return not self.authorize_claim(identity, ANY_TASK_TYPE)[0]
+
     def SetSlots(self, request: pb.SetSlotsRequest, context: Any, identity: str) -> Any:
         import grpc
 
@@ -241,6 +280,7 @@ class QueueService:
         skills = frozenset(check_skills(request.skills, "skills", self.config.limits))
         if not 1 <= request.max_tasks <= self.config.limits.max_batch:
             raise InvalidRequest("max_tasks", f"must be 1 to {self.config.limits.max_batch}")
+        skilled_only = self._may_claim(context, identity, skills)
         self.dispatcher.seen(worker_id)
         now = self.clock()
         claims = self.storage.claim(
@@ -250,6 +290,7 @@ class QueueService:
             now=now,
             lease_seconds=self.config.lease_seconds,
             attempt_prefix=attempt_prefix(),
+            skilled_only=skilled_only,
         )
         if self.kpis is not None:
             self.kpis.dispatched(claims, now)

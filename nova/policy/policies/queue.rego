@@ -1,5 +1,8 @@
-# Queue enqueue: the submitter's role (from its token) against the task type.
-# Input: identity, role, task_type.
+# Queue access: the caller's role (from its token or certificate) against the
+# task type it would enqueue, or, for a worker, claim.
+# Input: identity, role, task_type; optional action ("enqueue", the default,
+# or "claim") and grants (task types this identity's agent blueprint names as
+# its skills, which an agent may handle beyond its role's own list).
 package nova.queue
 
 default allow := false
@@ -41,9 +44,24 @@ violations contains sprintf("unknown role %v", [input.role]) if {
 	not role_task_types[input.role]
 }
 
-violations contains sprintf("role %v may not enqueue %v tasks", [input.role, input.task_type]) if {
+action := object.get(input, "action", "enqueue")
+
+violations contains sprintf("unknown action %v", [action]) if {
+	not action in {"enqueue", "claim"}
+}
+
+# concat, not sprintf: regopy prints a string held in a rule's variable with its quotes.
+violations contains concat(" ", ["role", input.role, "may not", action, input.task_type, "tasks"]) if {
 	allowed := role_task_types[input.role]
 	is_string(input.task_type)
 	not allowed["*"]
 	not allowed[input.task_type]
+	not granted
+}
+
+# Grants widen an agent's list only: a viewer holds none, whatever it is given.
+granted if {
+	input.role == "agent"
+	some task_type in object.get(input, "grants", [])
+	task_type == input.task_type
 }

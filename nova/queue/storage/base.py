@@ -48,8 +48,13 @@ class Storage(abc.ABC):
         now: float,
         lease_seconds: float,
         attempt_prefix: str,
+        skilled_only: bool = False,
     ) -> list[Claim]:
-        """Lease up to `limit` due tasks; the i-th gets attempt_id(attempt_prefix, i)."""
+        """Lease up to `limit` due tasks; the i-th gets attempt_id(attempt_prefix, i).
+
+        A task matches when the worker has every skill it requires; with
+        `skilled_only`, a task that requires none does not match.
+        """
 
     @abc.abstractmethod
     def ack(

@@ -122,6 +122,7 @@ class RedisStorage(Storage):
         now: float,
         lease_seconds: float,
         attempt_prefix: str,
+        skilled_only: bool = False,
     ) -> list[Claim]:
         if limit <= 0:
             return []
@@ -135,6 +136,7 @@ class RedisStorage(Storage):
             repr(max(self.worker_ttl, lease_seconds * WORKER_KEY_LEASES)),
             skillset_key(skills),
             attempt_prefix,
+            "1" if skilled_only else "0",
         )
         claims = [_task(row) for row in rows]
         return [Claim(task, task.attempt_id, lease_until) for task in claims]

@@ -139,7 +139,8 @@ for _, k in ipairs(redis.call('SMEMBERS', P .. 'skillsets')) do
   for s in string.gmatch(k, '[^,]+') do
     if not have[s] then ok = false; break end
   end
-  if ok then sets[#sets + 1] = P .. 'ready:' .. k end
+  -- ARGV[9] = '1': only tasks that require skills (the worker may not take the rest).
+  if ok and (k ~= '' or ARGV[9] ~= '1') then sets[#sets + 1] = P .. 'ready:' .. k end
 end
 local ids = {}
 if #sets == 1 then

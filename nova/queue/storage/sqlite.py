@@ -286,13 +286,14 @@ class SqliteStorage(Storage):
         now: float,
         lease_seconds: float,
         attempt_prefix: str,
+        skilled_only: bool = False,
     ) -> list[Claim]:
         if limit <= 0:
             return []
         lease_until = now + lease_seconds
         with self._write() as db:
             known = [row[0] for row in db.execute("SELECT key FROM skillsets")]
-            matching = [k for k in known if skillset_of(k) <= skills]
+            matching = [k for k in known if skillset_of(k) <= skills and (k or not skilled_only)]
             if not matching:
                 return []
             # The planner, without statistics, would rather walk tasks_state

@@ -12,7 +12,7 @@ import pytest
 from nova.queue.auth import TokenAuth
 from nova.queue.client import QueueClient, Spec
 from nova.queue.config import ServerConfig
-from nova.queue.policy import load_roles, policy_authorizer
+from nova.queue.policy import RoleBook, load_roles, policy_authorizer
 from nova.queue.server import QueueServer
 from nova.queue.storage.sqlite import SqliteStorage
 
@@ -27,7 +27,7 @@ def test_roles_decide_what_each_identity_may_enqueue(nova_home: Path, tmp_path: 
         SqliteStorage(tmp_path / "q.db"),
         ServerConfig(port=0),
         auth=TokenAuth(TOKENS),
-        authorize=policy_authorizer(load_roles(roles_file)),
+        authorize=policy_authorizer(RoleBook(load_roles(roles_file))),
     )
     server.start()
     try:

@@ -20,11 +20,13 @@ from hypothesis import strategies as st
 from nova.queue.auth import TokenAuth
 from nova.queue.client import QueueClient, Spec
 from nova.queue.config import ServerConfig
+from nova.queue.policy import RoleBook, policy_authorizer
 from nova.queue.server import QueueServer, TlsFiles
 from nova.queue.storage.sqlite import SqliteStorage
 from nova.queue.tokens import create_token, revoke_tokens
 
 TOKEN = "alice-token-0123456789"
+ALICE_ADMIN = RoleBook({"alice": "admin"})
 
 
 def make_cert(folder: Path) -> tuple[Path, Path]:
@@ -67,6 +69,7 @@ def secure_server(tmp_path: Path) -> Iterator[tuple[int, Path]]:
         SqliteStorage(tmp_path / "q.db"),
         ServerConfig(port=0),
         auth=TokenAuth({"alice": TOKEN}),
+        authorize=policy_authorizer(ALICE_ADMIN),
         tls=TlsFiles(cert, key),
     )
     server.start()
@@ -134,6 +137,7 @@ def test_a_managed_token_authenticates_until_it_is_revoked(tmp_path: Path) -> No
             SqliteStorage(tmp_path / "q.db"),
             ServerConfig(port=0),
             auth=TokenAuth.load(tokens),  # the server reads the file when it starts
+            authorize=policy_authorizer(ALICE_ADMIN),
             tls=TlsFiles(cert, key),
         )
         server.start()
