@@ -155,6 +155,8 @@ def _s3(text: str, rest: str) -> Location:
     example = "s3:https://s3.amazonaws.com/BUCKET/PREFIX"
     if not rest.strip():
         raise InputError(text, REPO_OPTION, f"needs an endpoint and a bucket; e.g. {example}")
+    if re.match(r"^https?:", rest) and not rest.split(":", 1)[1].startswith("//"):
+        raise InputError(text, REPO_OPTION, f"not a valid URL; e.g. {example}")
     url = rest if "://" in rest else "https://" + rest
     parts = _split(text, url, example)
     if parts.scheme not in ("http", "https"):
