@@ -28,7 +28,13 @@ from typing import Any
 from nova.audit.log import AuditLog, current_actor
 from nova.audit.mask import register_secret
 from nova.backup.defaults import role_defaults
-from nova.backup.location import Location, credentials_for, parse_repository, restic_repository
+from nova.backup.location import (
+    Location,
+    credentials_for,
+    parse_repository,
+    restic_repository,
+    sends_login_in_clear,
+)
 from nova.backup.restic import SNAPSHOT_RE, Repository
 from nova.core.errors import InputError, NovaError
 from nova.core.paths import nova_home
@@ -88,6 +94,7 @@ def open_repository(
     repo: str | None,
     password_file: Path | None,
     credentials_file: Path | None,
+    insecure: bool = False,
     environ: Mapping[str, str] | None = None,
 ) -> tuple[Repository, Location, str, dict[str, str]]:
     """The repository named on the command line (or the default beside NOVA_HOME), with its
@@ -109,6 +116,14 @@ def open_repository(
     if credentials_file is not None and not location.remote:
         raise InputError(credentials_file, "--credentials-file", "a local repository takes none")
     credentials = credentials_for(location, credentials_file, env)
+    clear = sends_login_in_clear(location, credentials)
+    if clear is not None and not insecure:
+        raise InputError(
+            location.text,
+            "--repo",
+            f"would send the REST password unencrypted to {clear}; "
+            "use https:// (or --insecure, which is audited)",
+        )
     extra = dict(credentials.env)
     extra.pop("RESTIC_REST_USERNAME", None)
     extra.pop("RESTIC_REST_PASSWORD", None)  # these are in the URL restic gets
@@ -152,6 +167,7 @@ def backup_home(
     repo: str | None = None,
     password_file: Path | None = None,
     credentials_file: Path | None = None,
+    insecure: bool = False,
 ) -> SelfBackup:
     home = nova_home().resolve()
     if not home.is_dir():
@@ -215,6 +231,7 @@ def restore_home(
     password_file: Path | None = None,
     credentials_file: Path | None = None,
     snapshot: str = "latest",
+    insecure: bool = False,
 ) -> SelfRestore:
     """Restore a NOVA_HOME snapshot into an empty (or missing) NOVA_HOME.
 
@@ -230,7 +247,7 @@ def restore_home(
             snapshot, "--snapshot", "must be a snapshot id (8-64 hex digits) or latest"
         )
     store, location, _source, _sources = open_repository(
-        home, repo, password_file, credentials_file
+        home, repo, password_file, credentials_file, insecure
     )
     store.open_or_create(create=False)
     chosen = _choose(store, snapshot)
@@ -270,6 +287,7 @@ def restore_home(
         {
             "status": "successful",
             "backend": location.kind,
+            **({"insecure": True} if insecure else {}),
             "snapshot": result.snapshot,
             "snapshot_time": result.snapshot_time,
             "source": result.source,

@@ -22,11 +22,14 @@ AWS_DEFAULT_REGION) and the REST login (RESTIC_REST_USERNAME,
 RESTIC_REST_PASSWORD) come from the environment or from a credentials file
 of `NAME=value` lines (mode 0600: a file others can read is refused), whose
 values win over the environment's. A password written into a URL is refused,
-and the refusal never repeats it.
+and the refusal never repeats it. A REST password would cross the network in
+clear over `rest:http://` to a host other than loopback: that is refused
+unless the operator says `--insecure` (which the audit log records).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import stat
@@ -255,3 +258,19 @@ def restic_repository(location: Location, credentials: Credentials) -> str:
         login += ":" + quote(credentials.env["RESTIC_REST_PASSWORD"], safe="")
     host = parts.netloc.rpartition("@")[2]
     return "rest:" + parts._replace(netloc=f"{login}@{host}").geturl()
+
+
+def sends_login_in_clear(location: Location, credentials: Credentials) -> str | None:
+    """The host a REST password would reach unencrypted (http:// off loopback), else None."""
+    if location.kind != "rest" or "RESTIC_REST_PASSWORD" not in credentials.env:
+        return None
+    parts = urlsplit(location.text[len("rest:") :])
+    host = parts.hostname or ""
+    if parts.scheme == "https" or host == "localhost":
+        return None
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return None
+    except ValueError:
+        pass
+    return host

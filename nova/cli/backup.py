@@ -129,6 +129,11 @@ def restore_cmd(inventory: str | None, host: str, snapshot: str, target: str, ou
     help="NAME=value file (mode 0600) with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, "
     "RESTIC_REST_USERNAME, RESTIC_REST_PASSWORD (default: the environment's)",
 )
+@click.option(
+    "--insecure",
+    is_flag=True,
+    help="allow a REST password over plain http:// to a host off loopback (audited)",
+)
 @click.option("--restore", is_flag=True, help="restore a snapshot into an empty NOVA_HOME instead")
 @click.option(
     "--snapshot",
@@ -140,6 +145,7 @@ def self_cmd(
     repo: str | None,
     password_file: Path | None,
     credentials_file: Path | None,
+    insecure: bool,
     restore: bool,
     snapshot: str | None,
     output: str,
@@ -154,9 +160,11 @@ def self_cmd(
     local = Path(repo) if repo is not None and not _has_scheme(repo) else None
     try:
         if restore:
-            restored = restore_home(repo, password_file, credentials_file, snapshot or "latest")
+            restored = restore_home(
+                repo, password_file, credentials_file, snapshot or "latest", insecure
+            )
         else:
-            result = backup_home(repo, password_file, credentials_file)
+            result = backup_home(repo, password_file, credentials_file, insecure)
     except OSError as exc:  # a folder or file it cannot make: one line naming it
         where = exc.filename or repo or "NOVA_HOME's backup"
         option = _option_for(

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from nova.backup.home import open_repository
 from nova.backup.location import (
     Credentials,
     Location,
@@ -16,6 +17,7 @@ from nova.backup.location import (
     parse_repository,
     read_credentials_file,
     restic_repository,
+    sends_login_in_clear,
 )
 from nova.backup.restic import redact
 from nova.core.errors import EXIT_USAGE, InputError
@@ -189,3 +191,64 @@ def test_rest_user_in_url_must_match_the_given_one() -> None:
 def test_local_location_goes_to_restic_as_its_path(tmp_path: Path) -> None:
     location = Location("local", "x", tmp_path / "repo")
     assert restic_repository(location, Credentials()) == str(tmp_path / "repo")
+
+
+@pytest.mark.parametrize(
+    ("repo", "clear"),
+    [
+        ("rest:http://backup.example:8000/", "backup.example"),
+        ("rest:http://10.0.0.5/nova/", "10.0.0.5"),
+        ("rest:https://backup.example/", None),
+        ("rest:http://127.0.0.1:8000/", None),
+        ("rest:http://[::1]:8000/", None),
+        ("rest:http://localhost:8000/", None),
+    ],
+)
+def test_rest_password_in_clear_only_off_loopback(repo: str, clear: str | None) -> None:
+    creds = Credentials(env={"RESTIC_REST_USERNAME": "n", "RESTIC_REST_PASSWORD": "pw12"})
+    assert sends_login_in_clear(parse_repository(repo), creds) == clear
+    assert sends_login_in_clear(parse_repository(repo), Credentials()) is None
+
+
+def test_rest_password_in_clear_needs_insecure(tmp_path: Path) -> None:
+    home = tmp_path / "nova"
+    environ = {
+        "RESTIC_PASSWORD": "repo-password",
+        "RESTIC_REST_USERNAME": "nova",
+        "RESTIC_REST_PASSWORD": "rest-password",
+    }
+    repo = "rest:http://backup.example:8000/nova/"
+    with pytest.raises(InputError) as refused:
+        open_repository(home, repo, None, None, environ=environ)
+    assert refused.value.reason == (
+        "would send the REST password unencrypted to backup.example; "
+        "use https:// (or --insecure, which is audited)"
+    )
+    store, location, source, sources = open_repository(
+        home, repo, None, None, insecure=True, environ=environ
+    )
+    assert store.url == "rest:http://nova:rest-password@backup.example:8000/nova/"
+    assert store.display == repo and location.kind == "rest" and source == "RESTIC_PASSWORD"
+    assert sources == {"RESTIC_REST_USERNAME": "environment", "RESTIC_REST_PASSWORD": "environment"}
+    assert set(store.secrets) == {"repo-password", "rest-password"}
+    assert store.password_file is None and store.env["RESTIC_PASSWORD"] == "repo-password"
+
+
+@pytest.mark.parametrize(
+    ("given", "environ", "source", "file"),
+    [
+        ("opt.pw", {"RESTIC_PASSWORD_FILE": "/env.pw"}, "--password-file", "opt.pw"),
+        (None, {"RESTIC_PASSWORD_FILE": "/env.pw", "RESTIC_PASSWORD": "x"},
+         "RESTIC_PASSWORD_FILE", "/env.pw"),
+        (None, {}, "default", "nova-backup.password"),
+    ],
+)  # fmt: skip
+def test_where_a_local_repository_password_comes_from(
+    tmp_path: Path, given: str | None, environ: dict[str, str], source: str, file: str
+) -> None:
+    home = tmp_path / "nova"
+    option = tmp_path / given if given else None
+    store, _location, found, _sources = open_repository(home, None, option, None, environ=environ)
+    assert found == source
+    assert store.password_file == (tmp_path / file).resolve()
+    assert store.local == (tmp_path / "nova-backup").resolve()
