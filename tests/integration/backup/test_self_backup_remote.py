@@ -32,6 +32,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,7 +129,7 @@ def run_ids(env: dict[str, str]) -> list[str]:
 
 
 def audit_entries(home: Path) -> list[tuple[str, str, dict[str, object]]]:
-    with sqlite3.connect(home / "audit.db") as db:
+    with closing(sqlite3.connect(home / "audit.db")) as db:  # closed here, not when collected
         rows = db.execute("SELECT action, subject, payload FROM entries ORDER BY seq").fetchall()
     return [(a, s, json.loads(p)) for a, s, p in rows]
 
