@@ -8,7 +8,12 @@ and the throwaway sandbox keys are left out.
 
 The repository defaults to a folder beside NOVA_HOME (~/.nova-backup for
 ~/.nova), never inside it, and its password file sits beside the
-repository, so losing NOVA_HOME loses neither.
+repository, so losing NOVA_HOME loses neither. Any other repository is
+given as location.py describes (a folder, sftp:, rest:, s3:), with its
+password and credentials from files or the environment, never arguments.
+
+`restore_home` brings a snapshot back into an empty NOVA_HOME. Both record
+what they did in the audit log, with where secrets came from but no secret.
 """
 
 from __future__ import annotations

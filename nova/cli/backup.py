@@ -113,6 +113,7 @@ def restore_cmd(inventory: str | None, host: str, snapshot: str, target: str, ou
 @backup.command("self")
 @click.option(
     "--repo",
+    metavar="REPO",
     help="restic repository: a local folder (default: beside NOVA_HOME, e.g. ~/.nova-backup), "
     "local:PATH, sftp:[USER@]HOST:PATH, rest:URL or s3:URL/BUCKET[/PREFIX]; "
     "a text starting with a scheme is never a folder",
