@@ -118,6 +118,8 @@ def open_repository(
         location = Location("local", location.text, local)
         if local == home or home in local.parents:
             raise InputError(local, "--repo", f"must be outside NOVA_HOME ({home})")
+        if local.exists() and not local.is_dir():
+            raise InputError(local, "--repo", "is not a folder")
     if credentials_file is not None and not location.remote:
         raise InputError(credentials_file, "--credentials-file", "a local repository takes none")
     credentials = credentials_for(location, credentials_file, env)

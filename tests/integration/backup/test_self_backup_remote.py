@@ -314,6 +314,45 @@ def test_rest_login_refused_is_one_line_and_makes_no_password_file(
     assert wrong.encode() not in (home / "audit.db").read_bytes()
 
 
+def test_remote_repository_without_its_password_is_never_made_again(
+    rest_server: RestServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The repository exists on the server; a missing or wrong password file is an error
+    found with a throwaway password, and no second repository or key is made."""
+    home = tmp_path / "nova"
+    make_home(home, monkeypatch)
+    password = tmp_path / "nova.password"
+    env = {
+        "NOVA_HOME": str(home),
+        "RESTIC_REST_USERNAME": rest_server.user,
+        "RESTIC_REST_PASSWORD": rest_server.password,
+    }
+    options = ("--repo", rest_server.url, "--password-file", str(password))
+    assert nova("backup", "self", *options, env=env).returncode == 0
+    keys = sorted((rest_server.root / "nova" / "keys").iterdir())
+    original = password.read_text()
+    password.unlink()
+    missing = nova("backup", "self", *options, env=env)
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == (
+        f"nova: the repository {rest_server.url} exists but its password file "
+        f"{password} is missing; put it back"
+    )
+    assert not password.exists()
+    password.write_text("not-the-password\n")
+    wrong = nova("backup", "self", *options, env=env)
+    assert wrong.returncode == 1
+    assert wrong.stderr.strip() == (
+        f"nova: the password in {password} does not open the repository "
+        f"{rest_server.url}; put the original password file back"
+    )
+    assert sorted((rest_server.root / "nova" / "keys").iterdir()) == keys
+    statuses = [p["status"] for a, _s, p in audit_entries(home) if a == "backup.self"]
+    assert statuses == ["successful", "failed", "failed"]
+    password.write_text(original)
+    assert nova("backup", "self", *options, env=env).returncode == 0
+
+
 def test_s3_backup_restores_the_chosen_snapshot(
     s3_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -252,3 +252,10 @@ def test_where_a_local_repository_password_comes_from(
     assert found == source
     assert store.password_file == (tmp_path / file).resolve()
     assert store.local == (tmp_path / "nova-backup").resolve()
+
+
+def test_a_local_repository_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "repo").write_text("not a repository")
+    with pytest.raises(InputError) as refused:
+        open_repository(tmp_path / "nova", str(tmp_path / "repo"), None, None, environ={})
+    assert (refused.value.field, refused.value.reason) == ("--repo", "is not a folder")
