@@ -2,14 +2,14 @@
 # Install what Nova needs on a fresh Debian machine (as root), then the
 # Python environment in .venv. Safe to run again: it skips what is there.
 # With --venv-only, the Python environment alone: all that `make check` and
-# `make integration` need besides Debian's redis-server and restic, and it
-# needs no root.
+# `make integration` need besides Debian's redis-server, restic, rclone and
+# openssh-server, and it needs no root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV_ONLY=false
 [[ ${1:-} == --venv-only ]] && VENV_ONLY=true
 
-APT_PACKAGES=(docker.io debootstrap openssh-client redis-server restic rsync python3-venv git make)
+APT_PACKAGES=(docker.io debootstrap openssh-client openssh-server redis-server restic rclone rsync python3-venv git make)
 VENV=${NOVA_VENV:-.venv}
 
 missing=()
@@ -30,7 +30,10 @@ fi
 
 # Redis from Debian's package is started by the tests themselves, on free
 # loopback ports with folders of their own; a redis-server service that the
-# package may have started is left as it is.
+# package may have started is left as it is. The same goes for the restic
+# REST server (`rclone serve restic`) and the sshd that the backup tests run
+# as plain processes on loopback: an ssh service that openssh-server may have
+# started is left as it is.
 
 if ! $VENV_ONLY && ! docker info >/dev/null 2>&1; then
     echo "bootstrap: starting dockerd"

@@ -9,7 +9,6 @@ Every job is recorded in the audit log.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,12 +16,12 @@ from typing import Any
 from nova.ansible import inventory as inventories
 from nova.ansible.runner import PlaybookResult, TaskResult, run_playbook
 from nova.audit.log import AuditLog, current_actor
+from nova.backup.restic import SNAPSHOT_RE
 from nova.core.errors import InputError
 from nova.core.paths import ensure_home, project_root, runs_dir
 from nova.runs.ids import new_run_id
 
 JOBS = ("run", "snapshots", "verify", "restore")
-SNAPSHOT_RE = re.compile(r"^([0-9a-f]{8,64}|latest)\Z")
 
 
 @dataclass

@@ -1,7 +1,8 @@
-"""A local restic repository, driven with its password in a file of its own.
+"""A restic repository, local or remote, driven with its password kept off command lines.
 
-The password is generated here on first use (mode 0600) and handed to restic
-through RESTIC_PASSWORD_FILE only: it never appears on a command line, in
+A local repository's password is generated on first use (mode 0600) and handed
+to restic through RESTIC_PASSWORD_FILE (or RESTIC_PASSWORD from the caller's
+environment) only: it never appears on a command line, in
 output or in errors. A repository that exists is never initialised again.
 """
 
@@ -9,12 +10,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import subprocess
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from nova.core.errors import NovaError
 
@@ -28,6 +32,17 @@ EXIT_WRONG_PASSWORD = 12
 MISSING_MARKERS = ("Is there a repository at the following location?", "repository does not exist")
 WRONG_PASSWORD_MARKERS = ("wrong password", "no key found")
 TIMEOUT = 3600
+SNAPSHOT_RE = re.compile(r"^([0-9a-f]{8,64}|latest)\Z")
+# A server that refused the login: restic still asks "Is there a repository at ...?"
+DENIED_MARKERS = (
+    "401 Unauthorized",
+    "403 Forbidden",
+    "AccessDenied",
+    "Access Denied",
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "Permission denied (publickey",
+)
 
 
 def restic_binary() -> str:
@@ -39,56 +54,111 @@ def restic_binary() -> str:
 
 @dataclass(frozen=True)
 class Repository:
-    path: Path
-    password_file: Path
+    """One restic repository: a local folder or a remote one (sftp:, rest:, s3:).
 
-    def _env(self) -> dict[str, str]:
+    `url` is what restic gets as RESTIC_REPOSITORY and may hold a REST login,
+    so it goes to restic's environment only; `display` is what people see.
+    The password comes from `password_file`, or from RESTIC_PASSWORD in `env`
+    when there is no file; `env` also carries S3 keys. Every message made
+    from restic's output has the `secrets` replaced by ***.
+    """
+
+    url: str
+    display: str
+    password_file: Path | None
+    env: Mapping[str, str] = field(default_factory=dict)
+    secrets: tuple[str, ...] = ()
+    local: Path | None = None
+
+    @property
+    def password_source(self) -> str:
+        return str(self.password_file) if self.password_file is not None else "RESTIC_PASSWORD"
+
+    def _env(self, password: str | None = None) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("RESTIC_")}
-        env["RESTIC_REPOSITORY"] = str(self.path)
-        env["RESTIC_PASSWORD_FILE"] = str(self.password_file)
+        env.update(self.env)
+        env["RESTIC_REPOSITORY"] = self.url
+        if password is not None:  # a throwaway password, to ask whether a repository exists
+            env.pop("RESTIC_PASSWORD_FILE", None)
+            env["RESTIC_PASSWORD"] = password
+        elif self.password_file is not None:
+            env.pop("RESTIC_PASSWORD", None)
+            env["RESTIC_PASSWORD_FILE"] = str(self.password_file)
         return env
 
-    def restic(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def restic(self, *args: str, password: str | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [restic_binary(), *args],
-            env=self._env(),
+            env=self._env(password),
             capture_output=True,
             text=True,
             check=False,
             timeout=TIMEOUT,
         )
 
-    def exists(self) -> bool:
-        return (self.path / "config").is_file()
+    def reason(self, proc: subprocess.CompletedProcess[str]) -> str:
+        """Why restic failed, in one line without secrets: its Fatal line, else its last one."""
+        fatal = [ln.strip() for ln in (proc.stderr or "").splitlines() if ln.startswith("Fatal:")]
+        text = fatal[0].removeprefix("Fatal:").strip() if fatal else failure_reason(proc)
+        return redact(text, self.secrets)
 
-    def open_or_create(self) -> bool:
+    def state(self, proc: subprocess.CompletedProcess[str]) -> str:
+        """`classify`, with a refused login told apart from a missing repository (restic
+        asks "Is there a repository at ...?" after a 401 too)."""
+        if proc.returncode != 0 and any(m in (proc.stderr or "") for m in DENIED_MARKERS):
+            return "denied"
+        return classify(proc)
+
+    def exists(self) -> bool:
+        if self.local is not None:
+            return (self.local / "config").is_file()
+        probe = self.restic("cat", "config", password=secrets.token_urlsafe(24))
+        state = self.state(probe)
+        if state in ("ready", "wrong-password"):
+            return True
+        if state == "missing":
+            return False
+        raise self._unreachable(probe, state)
+
+    def _unreachable(self, proc: subprocess.CompletedProcess[str], state: str) -> NovaError:
+        if state == "denied":
+            return NovaError(
+                f"the repository {self.display} refused the credentials: {self.reason(proc)}"
+            )
+        return NovaError(f"cannot open the repository {self.display}: {self.reason(proc)}")
+
+    def open_or_create(self, create: bool = True) -> bool:
         """Open the repository, creating it and its password when neither exists yet.
 
         Returns True when it was created. A repository whose password file is
         missing, or that the password does not open, is an error: never a new
-        repository over an old one.
+        repository over an old one. With `create` False nothing is made.
         """
-        if not self.password_file.exists():
+        if self.password_file is not None and not self.password_file.exists():
             if self.exists():
                 raise NovaError(
-                    f"the repository {self.path} exists but its password file "
+                    f"the repository {self.display} exists but its password file "
                     f"{self.password_file} is missing; put it back"
                 )
+            if not create:
+                raise NovaError(f"no restic repository at {self.display}")
             create_password_file(self.password_file)
         probe = self.restic("cat", "config")
         if probe.returncode == 0:
             return False
-        state = classify(probe)
+        state = self.state(probe)
         if state == "wrong-password":
             raise NovaError(
-                f"the password in {self.password_file} does not open the repository "
-                f"{self.path}; put the original password file back"
+                f"the password in {self.password_source} does not open the repository "
+                f"{self.display}; put the original password file back"
             )
         if state != "missing":
-            raise NovaError(f"cannot open the repository {self.path}: {failure_reason(probe)}")
+            raise self._unreachable(probe, state)
+        if not create:
+            raise NovaError(f"no restic repository at {self.display}")
         created = self.restic("init")
         if created.returncode != 0:
-            raise NovaError(f"restic init {self.path} failed: {failure_reason(created)}")
+            raise NovaError(f"restic init {self.display} failed: {self.reason(created)}")
         return True
 
     def backup(self, paths: list[Path], excludes: list[str], tag: str, host: str) -> dict[str, Any]:
@@ -98,13 +168,13 @@ class Repository:
         proc = self.restic(*args, *(str(p) for p in paths))
         summary = _summary(proc.stdout)
         if proc.returncode not in (0, 3) or not summary.get("snapshot_id"):
-            raise NovaError(f"restic backup failed: {failure_reason(proc)}")
+            raise NovaError(f"restic backup failed: {self.reason(proc)}")
         return summary
 
     def snapshots(self, tag: str) -> list[dict[str, Any]]:
         proc = self.restic("snapshots", "--json", "--tag", tag)
         if proc.returncode != 0:
-            raise NovaError(f"restic snapshots failed: {failure_reason(proc)}")
+            raise NovaError(f"restic snapshots failed: {self.reason(proc)}")
         found: list[dict[str, Any]] = json.loads(proc.stdout or "[]") or []
         return sorted(found, key=lambda s: str(s.get("time", "")))
 
@@ -114,7 +184,21 @@ class Repository:
             args += [f"--keep-{period}", str(count)]
         proc = self.restic(*args)
         if proc.returncode != 0:
-            raise NovaError(f"restic forget --prune failed: {failure_reason(proc)}")
+            raise NovaError(f"restic forget --prune failed: {self.reason(proc)}")
+
+    def restore(self, snapshot: str, target: Path) -> None:
+        proc = self.restic("restore", snapshot, "--target", str(target))
+        if proc.returncode != 0:
+            raise NovaError(f"restic restore {snapshot} failed: {self.reason(proc)}")
+
+
+def redact(text: str, secrets: tuple[str, ...]) -> str:
+    """`text` with each secret, as written and as escaped in a URL, replaced by ***."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        if secret:
+            for form in {secret, quote(secret, safe="")}:
+                text = text.replace(form, "***")
+    return text
 
 
 def create_password_file(path: Path) -> None:

@@ -113,41 +113,107 @@ def restore_cmd(inventory: str | None, host: str, snapshot: str, target: str, ou
 @backup.command("self")
 @click.option(
     "--repo",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="restic repository folder (default: beside NOVA_HOME, e.g. ~/.nova-backup)",
+    metavar="REPO",
+    help="restic repository: a local folder (default: beside NOVA_HOME, e.g. ~/.nova-backup), "
+    "local:PATH, sftp:[USER@]HOST:PATH, rest:URL or s3:URL/BUCKET[/PREFIX]; "
+    "a text starting with a scheme is never a folder",
 )
 @click.option(
     "--password-file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="repository password file, made on first use (default: <repo>.password)",
+    help="repository password file, made on first use "
+    "(default: RESTIC_PASSWORD_FILE, RESTIC_PASSWORD, or <repo>.password for a local folder)",
+)
+@click.option(
+    "--credentials-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="NAME=value file (mode 0600) with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, "
+    "RESTIC_REST_USERNAME, RESTIC_REST_PASSWORD (default: the environment's)",
+)
+@click.option(
+    "--insecure",
+    is_flag=True,
+    help="allow a REST password over plain http:// to a host off loopback (audited)",
+)
+@click.option("--restore", is_flag=True, help="restore a snapshot into an empty NOVA_HOME instead")
+@click.option(
+    "--snapshot",
+    default=None,
+    help="with --restore: the snapshot id to restore (default: latest)",
 )
 @OUTPUT_OPTION
-def self_cmd(repo: Path | None, password_file: Path | None, output: str) -> int:
-    """Back up NOVA_HOME: state, audit log, reports and configuration."""
-    from nova.backup.home import backup_home
+def self_cmd(
+    repo: str | None,
+    password_file: Path | None,
+    credentials_file: Path | None,
+    insecure: bool,
+    restore: bool,
+    snapshot: str | None,
+    output: str,
+) -> int:
+    """Back up NOVA_HOME (state, audit log, reports, configuration), or restore it."""
+    from nova.backup.home import backup_home, restore_home
     from nova.core.errors import InputError
     from nova.core.exportfile import os_reason
 
+    if snapshot is not None and not restore:
+        raise click.UsageError("--snapshot goes with --restore")
+    local = Path(repo) if repo is not None and not _has_scheme(repo) else None
     try:
-        result = backup_home(repo, password_file)
+        if restore:
+            restored = restore_home(
+                repo, password_file, credentials_file, snapshot or "latest", insecure
+            )
+        else:
+            result = backup_home(repo, password_file, credentials_file, insecure)
     except OSError as exc:  # a folder or file it cannot make: one line naming it
         where = exc.filename or repo or "NOVA_HOME's backup"
-        option = _option_for(exc.filename, (("--password-file", password_file), ("--repo", repo)))
+        option = _option_for(
+            exc.filename,
+            (
+                ("--password-file", password_file),
+                ("--credentials-file", credentials_file),
+                ("--repo", local),
+            ),
+        )
         raise InputError(where, option, os_reason(exc)) from None
+    out = console()
+    if restore:
+        if output == "json":
+            print_json(restored.to_dict())
+            return EXIT_OK
+        out.print(
+            f"[bold green]{restored.home} restored from {restored.repository}[/]", soft_wrap=True
+        )
+        out.print(
+            f"snapshot {restored.snapshot} ({restored.snapshot_time}) of {restored.source}: "
+            f"{restored.files} files",
+            soft_wrap=True,
+        )
+        out.print(f"databases put back: {', '.join(restored.databases) or 'none'}")
+        return EXIT_OK
     if output == "json":
         print_json(result.to_dict())
         return EXIT_OK
-    out = console()
     verb = "created and backed up to" if result.created else "backed up to"
     # soft_wrap: a path folded at the console's width cannot be copied back.
     out.print(f"[bold green]{result.home} {verb} {result.repository}[/]", soft_wrap=True)
     out.print(f"snapshot {result.snapshot}: {result.files} files, {result.bytes_added} bytes new")
     out.print(f"databases copied consistently: {', '.join(result.databases) or 'none'}")
-    out.print(
-        f"password file: {result.password_file} (keep a copy away from this machine)",
-        soft_wrap=True,
-    )
+    if result.password_file is not None:
+        out.print(
+            f"password file: {result.password_file} (keep a copy away from this machine)",
+            soft_wrap=True,
+        )
+    else:
+        out.print(f"password: from {result.password_source} (keep a copy away from this machine)")
     return EXIT_OK
+
+
+def _has_scheme(repo: str) -> bool:
+    from nova.backup.location import SCHEME_RE
+
+    return SCHEME_RE.match(repo) is not None
 
 
 def _option_for(filename: str | None, given: tuple[tuple[str, Path | None], ...]) -> str | None:
