@@ -140,7 +140,7 @@ queue.add_command(token)
 )
 @click.option("--tokens", type=_FILE, default=None, help="YAML identity: token file (mode 0600).")
 @click.option("--roles", type=_FILE, default=None,
-              help="YAML identity: role file; beside the blueprints' own (docs/queue.md).")  # fmt: skip
+              help="YAML identity: role file, beside the blueprints' roles.")  # fmt: skip
 @click.option("--lease", default=30.0, show_default=True, type=click.FloatRange(0.1),
               help="Lease per dispatch, seconds.")  # fmt: skip
 @click.option("--heartbeat-interval", default=10.0, show_default=True, type=click.FloatRange(0.05))
