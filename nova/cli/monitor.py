@@ -86,7 +86,7 @@ def serve(
         click.echo(f"serving KPIs on {exporter.url} (Ctrl-C to stop)", err=True)
 
     _log_to_file()
-    serve_until_stopped(port, bind, ready, tls)
+    serve_until_stopped(port, bind, ready, tls, insecure)
 
 
 @monitor.command("check")

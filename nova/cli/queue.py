@@ -256,6 +256,7 @@ def serve(
             tls=tls,
             authorize=authorize,
             authorize_claim=authorize_claim,
+            insecure=insecure,
         )
     except OSError as exc:
         raise NovaError(str(exc)) from None

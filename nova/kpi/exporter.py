@@ -15,6 +15,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, start_http_server
 
 from nova.core.errors import NovaError
+from nova.core.exposure import check_bind
 from nova.kpi import default_store
 from nova.kpi.collector import KpiCollector
 from nova.kpi.store import KpiStore
@@ -72,12 +73,23 @@ def start_http_exporter(
     bind: str = DEFAULT_BIND,
     store: KpiStore | None = None,
     tls: ExporterTls | None = None,
+    insecure: bool = False,
 ) -> Exporter:
     """Serve `registry` (default: the KPIs alone) on http://bind:port/metrics.
 
     Port 0 picks a free port; read it back from `Exporter.port`. Binds to
     loopback unless told otherwise: the metrics name hosts and phases.
     """
+    # The bind rule holds for every caller, not only `nova monitor serve`.
+    check_bind(
+        "the metrics server",
+        bind,
+        option="bind",
+        tls=tls is not None,
+        authenticated=tls is not None and tls.client_ca is not None,
+        insecure=insecure,
+        needs="TLS files and a client CA",
+    )
     if registry is None:
         registry = build_registry(store)
     options: dict[str, Any] = {}

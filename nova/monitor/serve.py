@@ -11,7 +11,11 @@ from nova.kpi.exporter import Exporter, ExporterTls, start_http_exporter
 
 
 def serve_until_stopped(
-    port: int, bind: str, on_ready: Callable[[Exporter], None], tls: ExporterTls | None = None
+    port: int,
+    bind: str,
+    on_ready: Callable[[Exporter], None],
+    tls: ExporterTls | None = None,
+    insecure: bool = False,
 ) -> None:
     """Serve the KPIs on bind:port; SIGINT or SIGTERM stops and frees the port."""
     stop = threading.Event()
@@ -20,7 +24,7 @@ def serve_until_stopped(
         stop.set()
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    exporter = start_http_exporter(port, bind=bind, tls=tls)
+    exporter = start_http_exporter(port, bind=bind, tls=tls, insecure=insecure)
     try:
         on_ready(exporter)
         stop.wait()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nova.core.exposure import check_bind
 from nova.kpi import default_store
 from nova.kpi.buffer import KpiBuffer
 from nova.queue import rpc
@@ -43,6 +44,7 @@ class QueueServer:
         authorize: Authorize | None = None,
         authorize_claim: Authorize | None = None,
         tls: TlsFiles | None = None,
+        insecure: bool = False,
     ) -> None:
         """`authorize` decides enqueues and `authorize_claim` claims; each defaults to the
         queue policy over LOCAL_ROLES without tokens, and over no roles (refuse every
@@ -53,6 +55,16 @@ class QueueServer:
 
         self.storage = storage
         self.config = config or ServerConfig()
+        # The bind rule holds for every caller, not only the command line.
+        self.exposure = check_bind(
+            "the queue",
+            self.config.host,
+            option="host",
+            tls=tls is not None,
+            authenticated=auth is not None or (tls is not None and tls.client_ca is not None),
+            insecure=insecure,
+            needs="TLS files, and tokens or a client CA",
+        )
         book = LOCAL_ROLES if auth is None else RoleBook()
         authorize = authorize or policy_authorizer(book)
         authorize_claim = authorize_claim or policy_authorizer(book, action="claim")

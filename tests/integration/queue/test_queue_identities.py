@@ -131,3 +131,23 @@ def test_one_identity_flooding_is_refused_while_another_goes_on(
             assert ops.stats().depth == 6  # the refused task was not stored
     finally:
         server.stop(grace=0)
+
+
+def test_the_library_holds_the_bind_rule_too(nova_home: Path, tmp_path: Path) -> None:
+    from nova.core.errors import InputError
+    from nova.kpi.exporter import start_http_exporter
+
+    with pytest.raises(
+        InputError, match=r"the queue on 0\.0\.0\.0 \(not loopback\) needs TLS and authentication"
+    ):
+        QueueServer(SqliteStorage(tmp_path / "q.db"), ServerConfig(host="0.0.0.0", port=0))
+    with pytest.raises(
+        InputError, match=r"the metrics server on 0\.0\.0\.0 \(not loopback\) needs TLS"
+    ):
+        start_http_exporter(0, bind="0.0.0.0")
+    open_server = QueueServer(
+        SqliteStorage(tmp_path / "open.db"), ServerConfig(host="0.0.0.0", port=0), insecure=True
+    )
+    open_server.start()
+    assert open_server.exposure.insecure and open_server.port > 0
+    open_server.stop(grace=0)
