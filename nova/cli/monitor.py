@@ -9,7 +9,7 @@ import click
 
 from nova.cli.options import DefaultCommandGroup
 from nova.cli.output import OUTPUT_OPTION, console, print_json
-from nova.cli.serving import insecure_option, record_start
+from nova.cli.serving import check_tls_options, insecure_option, record_start
 from nova.core.errors import InputError
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -60,16 +60,10 @@ def serve(
     --tls-client-ca), or --insecure, which the audit log records.
     """
     from nova.core.exposure import check_bind
-    from nova.core.secretfile import require_private
     from nova.kpi.exporter import ExporterTls
     from nova.monitor.serve import serve_until_stopped
 
-    if bool(tls_cert) != bool(tls_key):
-        raise InputError("--tls-cert/--tls-key", None, "give both or neither")
-    if tls_client_ca and not tls_cert:
-        raise InputError("--tls-client-ca", None, "needs --tls-cert and --tls-key")
-    if tls_key is not None:
-        require_private(tls_key, "TLS key", "--tls-key")
+    check_tls_options(tls_cert, tls_key, tls_client_ca)
     exposure = check_bind(
         "the metrics server",
         bind,

@@ -13,7 +13,7 @@ import click
 
 from nova.cli.output import OUTPUT_OPTION, console, print_json
 from nova.cli.queue_tokens import token
-from nova.cli.serving import insecure_option, record_start
+from nova.cli.serving import check_tls_options, insecure_option, record_start
 from nova.core.errors import InputError, NovaError
 
 if TYPE_CHECKING:
@@ -190,7 +190,6 @@ def serve(
 
     from nova.core.exposure import check_bind
     from nova.core.paths import ensure_home
-    from nova.core.secretfile import require_private
     from nova.queue.auth import TokenAuth
     from nova.queue.config import ServerConfig
     from nova.queue.server import QueueServer, TlsFiles
@@ -198,12 +197,7 @@ def serve(
 
     if db and redis_url:
         raise InputError("--db/--redis", None, "give one storage, not both")
-    if bool(tls_cert) != bool(tls_key):
-        raise InputError("--tls-cert/--tls-key", None, "give both or neither")
-    if tls_client_ca and not tls_cert:
-        raise InputError("--tls-client-ca", None, "needs --tls-cert and --tls-key")
-    if tls_key is not None:
-        require_private(tls_key, "TLS key", "--tls-key")
+    check_tls_options(tls_cert, tls_key, tls_client_ca)
     if heartbeat_timeout <= heartbeat_interval:
         raise InputError("--heartbeat-timeout", None, "must exceed --heartbeat-interval")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+
+from nova.core.errors import InputError
 
 if TYPE_CHECKING:
     from nova.core.exposure import Exposure
@@ -32,3 +35,15 @@ def record_start(service: str, exposure: Exposure, port: int) -> None:
             " (--insecure, recorded in the audit log)",
             err=True,
         )
+
+
+def check_tls_options(cert: Path | None, key: Path | None, client_ca: Path | None) -> None:
+    """--tls-cert and --tls-key come together, a client CA needs them, and the key is private."""
+    from nova.core.secretfile import require_private
+
+    if bool(cert) != bool(key):
+        raise InputError("--tls-cert/--tls-key", None, "give both or neither")
+    if client_ca and not cert:
+        raise InputError("--tls-client-ca", None, "needs --tls-cert and --tls-key")
+    if key is not None:
+        require_private(key, "TLS key", "--tls-key")
