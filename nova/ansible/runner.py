@@ -3,6 +3,11 @@
 Runner events are turned into typed events (`TaskResult`, `TaskStarted`) for
 progress displays, the state store and the audit log; the final per-host
 numbers come from the playbook's own stats event.
+
+Roles record compliance evidence as a fact: a task sets `nova_evidence` to
+`{check, ok, data}` with `ansible.builtin.set_fact`, and the fact travels in
+that task's `runner_on_ok` event. The playbook's result keeps the latest
+evidence of each check per host (`PlaybookResult.evidence`).
 """
 
 from __future__ import annotations
@@ -57,6 +62,22 @@ class HostStats:
         return self.failed == 0 and self.unreachable == 0
 
 
+# The fact a role's evidence task sets (see the module's docstring).
+EVIDENCE_FACT = "nova_evidence"
+
+
+@dataclass(frozen=True)
+class HostEvidence:
+    """What one host showed for one compliance check, as a role recorded it."""
+
+    host: str
+    check: str
+    ok: bool
+    data: dict[str, Any]
+    task: str = ""
+    collected_at: str = ""  # the event's own time (ISO 8601, UTC), when the runner gave one
+
+
 @dataclass
 class PlaybookResult:
     status: str  # successful, failed, timeout, canceled
@@ -65,10 +86,20 @@ class PlaybookResult:
     failures: list[TaskResult] = field(default_factory=list)
     # What the playbook handed back with `ansible.builtin.set_stats` (per_host: false).
     data: dict[str, Any] = field(default_factory=dict)
+    # The latest evidence of each check on each host, in the order first seen.
+    evidence: list[HostEvidence] = field(default_factory=list)
 
     @property
     def succeeded(self) -> bool:
         return self.status == "successful" and all(s.succeeded for s in self.stats.values())
+
+    def add_evidence(self, item: HostEvidence) -> None:
+        """Keep `item`, replacing an earlier item of the same host and check."""
+        for n, known in enumerate(self.evidence):
+            if (known.host, known.check) == (item.host, item.check):
+                self.evidence[n] = item
+                return
+        self.evidence.append(item)
 
 
 RunnerEvent = TaskStarted | TaskResult
@@ -107,6 +138,38 @@ def map_event(event: dict[str, Any]) -> RunnerEvent | None:
         task=str(data.get("task", "")),
         status=status,
         message=_one_line(message),
+    )
+
+
+def evidence_from_event(event: dict[str, Any]) -> HostEvidence | None:
+    """The `nova_evidence` fact a successful task set, or None.
+
+    Only a `runner_on_ok` event of a task that was not `no_log` counts (a
+    no_log result carries no facts worth keeping). Evidence whose `ok` is not
+    a boolean true is recorded as not ok, and evidence without a check name
+    is no evidence.
+    """
+    if event.get("event") != "runner_on_ok":
+        return None
+    data = event.get("event_data") or {}
+    result = data.get("res") or {}
+    if not isinstance(result, dict) or result.get("_ansible_no_log"):
+        return None
+    facts = result.get("ansible_facts")
+    evidence = facts.get(EVIDENCE_FACT) if isinstance(facts, dict) else None
+    if not isinstance(evidence, dict):
+        return None
+    check = evidence.get("check")
+    if not isinstance(check, str) or not check.strip():
+        return None
+    body = evidence.get("data")
+    return HostEvidence(
+        host=str(data.get("host", "")),
+        check=check.strip(),
+        ok=evidence.get("ok") is True,
+        data=dict(body) if isinstance(body, dict) else {"value": body},
+        task=str(data.get("task", "")),
+        collected_at=str(event.get("created") or ""),
     )
 
 
@@ -171,6 +234,9 @@ def run_playbook(
         if event.get("event") == "playbook_on_stats":
             result.stats = stats_from_event(event)
             result.data = data_from_event(event)
+        evidence = evidence_from_event(event)
+        if evidence is not None:
+            result.add_evidence(evidence)
         typed = map_event(event)
         if isinstance(typed, TaskResult) and typed.status in ("failed", "unreachable"):
             result.failures.append(typed)

@@ -18,8 +18,9 @@ CONTROLS: tuple[Control, ...] = (
     Control("5.18", "Access rights", ("policy_gate",)),
     Control("5.28", "Collection of evidence", ("audit_chain",)),
     Control("5.33", "Protection of records", ("audit_chain",)),
-    Control("8.2", "Privileged access rights", ("policy_gate", "sshd_config")),
+    Control("8.2", "Privileged access rights", ("policy_gate", "sshd_config", "sudo_users")),
     Control("8.5", "Secure authentication", ("sshd_config",)),
+    Control("8.8", "Management of technical vulnerabilities", ("security_updates",)),
     Control("8.9", "Configuration management", ("last_run",)),
     Control("8.13", "Information backup", ("backup", "restore_check")),
     Control("8.15", "Logging", ("audit_chain",)),
@@ -28,7 +29,7 @@ CONTROLS: tuple[Control, ...] = (
     Control("8.20", "Networks security", ("firewall_ruleset",)),
     Control("8.21", "Security of network services", ("vpn_handshake",)),
     Control("8.22", "Segregation of networks", ("firewall_ruleset",)),
-    Control("8.24", "Use of cryptography", ("vpn_handshake", "sshd_config")),
+    Control("8.24", "Use of cryptography", ("vpn_handshake", "sshd_config", "openvpn_crl")),
     Control("8.32", "Change management", ("run_decision_link",)),
 )
 

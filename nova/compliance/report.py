@@ -1,9 +1,11 @@
-"""The compliance report: per control and host, pass, fail or no evidence, and a verdict.
+"""The compliance report: per control and host, pass, fail, stale or no evidence, and a verdict.
 
 A control passes only when every finding for it passes; with no finding
-passing it has no evidence, and with some passing and others without
-evidence it is incomplete. The report's verdict follows the same rule over
-the controls: it is a pass only when every control passes.
+passing it has no evidence (or stale evidence, when some is too old), and
+with some passing and others without fresh evidence it is incomplete. The
+report's verdict follows the same rule over the controls: it is a pass only
+when every control passes. Host evidence counts only while it is younger
+than the report's maximum age (`Freshness`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,17 @@ from typing import Any
 from nova.ansible.inventory import resolve
 from nova.audit.log import AuditLog
 from nova.compliance.controls import CONTROLS
-from nova.compliance.evidence import FAIL, NO_EVIDENCE, PASS, Finding, collect, latest_run
+from nova.compliance.evidence import (
+    FAIL,
+    NO_EVIDENCE,
+    PASS,
+    STALE,
+    Finding,
+    Freshness,
+    collect,
+    latest_host_evidence,
+    latest_run,
+)
 
 INCOMPLETE = "incomplete"
 
@@ -37,17 +49,23 @@ class ControlResult:
 
 
 def build_report(
-    inventory: str, hosts: list[str], log: AuditLog, state_db: Path
+    inventory: str,
+    hosts: list[str],
+    log: AuditLog,
+    state_db: Path,
+    freshness: Freshness | None = None,
 ) -> list[ControlResult]:
     run = latest_run(state_db, inventory)
     known = sorted(set(hosts) | set(run["hosts"] if run else ()))
+    freshness = freshness or Freshness()
+    latest = latest_host_evidence(log)
     cache: dict[str, list[Finding]] = {}
     results = []
     for control in CONTROLS:
         findings: list[Finding] = []
         for check in control.checks:
             if check not in cache:
-                cache[check] = collect(check, known, log, run)
+                cache[check] = collect(check, known, log, run, state_db, freshness, latest)
             findings.extend(cache[check])
         results.append(
             ControlResult(
@@ -64,6 +82,7 @@ def build_report(
 class ComplianceReport:
     inventory: str
     controls: tuple[ControlResult, ...]
+    max_age: str = ""
 
     @property
     def verdict(self) -> str:
@@ -71,11 +90,12 @@ class ComplianceReport:
 
     def counts(self) -> dict[str, int]:
         statuses = [c.status for c in self.controls]
-        return {s: statuses.count(s) for s in (PASS, FAIL, INCOMPLETE, NO_EVIDENCE)}
+        return {s: statuses.count(s) for s in (PASS, FAIL, INCOMPLETE, STALE, NO_EVIDENCE)}
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "inventory": self.inventory,
+            "max_age": self.max_age,
             "verdict": self.verdict,
             "counts": self.counts(),
             "controls": [c.to_dict() for c in self.controls],
@@ -83,15 +103,24 @@ class ComplianceReport:
 
 
 def inventory_report(
-    inventory: str, hosts: list[str], log: AuditLog, state_db: Path
+    inventory: str,
+    hosts: list[str],
+    log: AuditLog,
+    state_db: Path,
+    freshness: Freshness | None = None,
 ) -> ComplianceReport:
     """The report for an inventory that exists; an unknown one is an InputError."""
     resolve(inventory)
-    return ComplianceReport(inventory, tuple(build_report(inventory, hosts, log, state_db)))
+    freshness = freshness or Freshness()
+    return ComplianceReport(
+        inventory,
+        tuple(build_report(inventory, hosts, log, state_db, freshness)),
+        freshness.describe(),
+    )
 
 
 def _overall(statuses: list[str]) -> str:
-    """fail if any failed; pass only if all passed; no evidence if none passed."""
+    """fail if any failed; pass only if all passed; stale or no evidence if none passed."""
     present = set(statuses)
     if FAIL in present:
         return FAIL
@@ -99,4 +128,6 @@ def _overall(statuses: list[str]) -> str:
         return PASS
     if present & {PASS, INCOMPLETE}:
         return INCOMPLETE
+    if STALE in present:
+        return STALE
     return NO_EVIDENCE

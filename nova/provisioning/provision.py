@@ -7,6 +7,9 @@ stops the run. A phase whose playbook applies no role is recorded as having
 nothing to do, without running; a run in which no phase had anything to do
 is not a success.
 
+What the roles showed on each host (their `nova_evidence` facts) is recorded
+after each phase: the data in the state store, its hash in the audit log.
+
 Before each phase the policy gate is asked; a phase it refuses is recorded as
 denied, with the decision id and the violations, and never runs. Every event
 goes through one RunRecorder to the state store, the audit log, the KPIs,
@@ -26,7 +29,8 @@ from nova.core.errors import InputError
 from nova.core.paths import ensure_home, runs_dir
 from nova.policy.gate import check_provision
 from nova.provisioning.plan import Phase, load_plan
-from nova.provisioning.records import ReportSink, StateStoreSink, report_path
+from nova.provisioning.records import EvidenceSink, ReportSink, StateStoreSink, report_path
+from nova.runs.evidence import EvidenceStore
 from nova.runs.recorder import NOTHING_TO_DO, NullSink, RunRecorder, RunSink
 from nova.runs.sinks import AuditSink, KpiSink
 from nova.runs.state import RunRecord, StateStore
@@ -131,7 +135,15 @@ def provision(
 
     ensure_home()
     store = store or StateStore()
-    sinks = [StateStoreSink(store), ReportSink(store), AuditSink(audit or AuditLog()), KpiSink()]
+    audit = audit or AuditLog()
+    sinks = [
+        StateStoreSink(store),
+        # After the run's rows (its table refers to them), before the report that shows it.
+        EvidenceSink(EvidenceStore(store.path), audit),
+        ReportSink(store),
+        AuditSink(audit),
+        KpiSink(),
+    ]
     recorder = RunRecorder(ENGINE, [*sinks, observer])
     context = RunContext(
         run_id=recorder.run_id,

@@ -6,8 +6,11 @@ audit log and the KPIs are the shared ones in nova.runs.sinks.
 
 from __future__ import annotations
 
-from nova.ansible.runner import PlaybookResult
+from nova.ansible.runner import HostEvidence, PlaybookResult
+from nova.audit.log import AuditLog
+from nova.audit.mask import mask
 from nova.core.paths import reports_dir
+from nova.runs.evidence import EvidenceRecord, EvidenceStore, evidence_hash
 from nova.runs.recorder import NullSink, PhaseFinished, PhaseStarted, RunFinished, RunStarted
 from nova.runs.report import write_run_report
 from nova.runs.state import StateStore
@@ -68,3 +71,51 @@ class ReportSink(NullSink):
         record = self.store.get_run(run.run_id)
         if record is not None:
             write_run_report(record)
+
+
+class EvidenceSink(NullSink):
+    """Each host's evidence from a finished phase: the data in the store, its hash in the audit log.
+
+    For every item the phase's playbook collected (PlaybookResult.evidence),
+    secrets are masked out of the data first; then the audit log gets an
+    entry `evidence.<check>` with the host as subject and a payload of `ok`,
+    the data's `sha256`, the run id and the phase (never the data), and the
+    store gets the data with that entry's seq. It runs before the report
+    sink, so the run's report shows each row with the seq it points at.
+    """
+
+    def __init__(self, store: EvidenceStore, audit: AuditLog) -> None:
+        self.store = store
+        self.audit = audit
+
+    def phase_finished(self, run: RunStarted, phase: PhaseFinished) -> None:
+        result = phase.result
+        if not phase.ran or not isinstance(result, PlaybookResult):
+            return
+        for item in result.evidence:
+            self.record(run, phase.name, item)
+
+    def record(self, run: RunStarted, phase: str, item: HostEvidence) -> EvidenceRecord:
+        data = mask(item.data)
+        entry = self.audit.append(
+            run.actor,
+            f"evidence.{item.check}",
+            item.host,
+            payload={
+                "ok": item.ok,
+                "sha256": evidence_hash(data),
+                "run_id": run.run_id,
+                "phase": phase,
+                "check_mode": bool(run.details.get("check_mode", False)),
+            },
+        )
+        return self.store.record(
+            run.run_id,
+            phase,
+            item.host,
+            item.check,
+            item.ok,
+            data,
+            item.collected_at or entry.time,
+            entry.seq,
+        )

@@ -154,5 +154,23 @@ SELECT 'orchestrate' AS engine, run_id, seq, name, status,
        note
 FROM orchestration_phases;
 """,
+    # 4. Compliance evidence the roles recorded on each host during a run
+    #    (nova.runs.evidence): the data itself, its sha256 over canonical JSON,
+    #    and the seq of the audit entry `evidence.<check>` that holds the hash.
+    """
+CREATE TABLE IF NOT EXISTS host_evidence (
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    phase TEXT NOT NULL,
+    host TEXT NOT NULL,
+    check_name TEXT NOT NULL,
+    ok INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    data TEXT NOT NULL,
+    collected_at TEXT NOT NULL,
+    audit_seq INTEGER NOT NULL,
+    PRIMARY KEY (run_id, phase, host, check_name)
+);
+CREATE INDEX IF NOT EXISTS host_evidence_seq ON host_evidence(audit_seq);
+""",
 )
 VERSION = len(MIGRATIONS)

@@ -16,6 +16,7 @@ from typing import Any
 
 from nova.ansible.runner import HostStats, TaskResult
 from nova.runs import statedb
+from nova.runs.evidence import EvidenceRecord, record_from_row
 
 
 def now() -> str:
@@ -33,6 +34,8 @@ class PhaseRecord:
     note: str | None = None
     hosts: dict[str, HostStats] = field(default_factory=dict)
     failures: list[TaskResult] = field(default_factory=list)
+    # What the roles showed on each host in this phase, with the audit seq of each hash.
+    evidence: list[EvidenceRecord] = field(default_factory=list)
 
 
 @dataclass
@@ -70,6 +73,7 @@ class RunRecord:
                     "note": p.note,
                     "hosts": {h: vars(s) for h, s in p.hosts.items()},
                     "failures": [vars(f) for f in p.failures],
+                    "evidence": [e.to_dict() for e in p.evidence],
                 }
                 for p in self.phase_results
             ],
@@ -219,6 +223,14 @@ class StateStore:
                     record.failures.append(
                         TaskResult(task["host"], task["task"], task["status"], task["message"])
                     )
+                record.evidence = [
+                    record_from_row(row)
+                    for row in db.execute(
+                        "SELECT * FROM host_evidence WHERE run_id = ? AND phase = ?"
+                        " ORDER BY host, check_name",
+                        (run.id, record.name),
+                    ).fetchall()
+                ]
                 run.phase_results.append(record)
         return run
 

@@ -114,6 +114,69 @@ def test_second_run_changes_nothing(nova: Callable[..., Any], sandbox_env: dict[
     assert {h: s["changed"] for h, s in hosts.items()} == {"node1": 0, "node2": 0}
     report = Path(run["report"]).read_text()
     assert "node1" in report and "node2" in report
+    # Recording evidence changes nothing on the hosts, and it is in the report.
+    assert "### Evidence" in report
+
+
+HOST_EVIDENCE = {"sshd_config", "firewall_ruleset", "sudo_users", "security_updates"}
+
+
+def test_the_roles_record_evidence_for_both_nodes(
+    nova: Callable[..., Any], sandbox_env: dict[str, str], sandbox_home: Path
+) -> None:
+    """The foundation run above left, per node, data in the store and its hash in the audit log."""
+    import sqlite3
+
+    from nova.core.canonical import canonical_json, sha256_hex
+
+    run = json.loads(nova("runs", "list", "-o", "json", env=sandbox_env).stdout)[0]
+    assert run["status"] == "successful"
+    shown = json.loads(nova("runs", "show", run["id"], "-o", "json", env=sandbox_env).stdout)
+    evidence = shown["results"][0]["evidence"]
+    assert {(e["host"], e["check"]) for e in evidence} >= {
+        (host, check) for host in ("node1", "node2") for check in HOST_EVIDENCE
+    }
+    by_key = {(e["host"], e["check"]): e for e in evidence}
+    for host in ("node1", "node2"):
+        # The sandbox gets ssh_hardening's and firewall's defaults: both as intended.
+        assert by_key[(host, "sshd_config")]["ok"] is True, host
+        assert by_key[(host, "firewall_ruleset")]["ok"] is True, host
+    with sqlite3.connect(sandbox_home / "state.db") as db:
+        rows = db.execute(
+            "SELECT host, check_name, sha256, data, audit_seq FROM host_evidence WHERE run_id = ?",
+            (run["id"],),
+        ).fetchall()
+    with sqlite3.connect(sandbox_home / "audit.db") as db:
+        entries = {
+            seq: (action, subject, json.loads(payload))
+            for seq, action, subject, payload in db.execute(
+                "SELECT seq, action, subject, payload FROM entries WHERE action LIKE 'evidence.%'"
+            )
+        }
+    assert len(rows) == len(evidence)
+    for host, check, sha256, data, seq in rows:
+        action, subject, payload = entries[seq]
+        assert (action, subject) == (f"evidence.{check}", host)
+        assert payload["sha256"] == sha256 == sha256_hex(canonical_json(json.loads(data)))
+        assert set(payload) == {"ok", "sha256", "run_id", "phase", "check_mode"}
+        if check == "sshd_config":
+            effective = json.loads(data)["effective"]
+            assert "permitrootlogin no" in effective and "passwordauthentication no" in effective
+        if check == "firewall_ruleset":
+            assert "policy drop;" in json.loads(data)["ruleset"]
+
+    result = nova("compliance", "report", "--inventory", "sandbox", "--output", "json",
+                  env=sandbox_env)  # fmt: skip
+    assert result.returncode in (0, 1), result.stderr
+    document = json.loads(result.stdout)
+    controls = {c["control"]: c for c in document["controls"]}
+    for number, check in (("5.15", "sshd_config"), ("8.20", "firewall_ruleset")):
+        assert controls[number]["status"] == "pass", controls[number]
+        findings = {f["host"]: f for f in controls[number]["findings"]}
+        assert set(findings) == {"node1", "node2"}
+        for host, found in findings.items():
+            assert found["status"] == "pass"
+            assert found["seq"] == by_key[(host, check)]["audit_seq"]
 
 
 def test_unmet_minimum_fails_and_names_it(

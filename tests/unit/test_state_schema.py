@@ -23,7 +23,7 @@ from nova.runs.statedb import prepare
 TABLES = {
     "runs", "phases", "host_results", "failed_tasks",
     "orchestrations", "orchestration_phases", "orchestration_tasks",
-    "hub_messages", "agent_transitions",
+    "hub_messages", "agent_transitions", "host_evidence",
 }  # fmt: skip
 
 
@@ -150,3 +150,26 @@ def test_the_run_index_reads_every_engine_from_one_model(nova_home: Path) -> Non
     # Without --all the list stays what `provision --resume` takes: provisioning runs.
     plain = json.loads(run_main("runs", "list", "-o", "json").stdout)
     assert [r["id"] for r in plain] == [oldest.id]
+
+
+def test_a_file_of_the_third_version_gains_host_evidence_and_keeps_its_runs(
+    tmp_path: Path,
+) -> None:
+    """Version 4 adds the host_evidence table; the runs of a version 3 file stay."""
+    path = tmp_path / "state.db"
+    with closing(sqlite3.connect(path)) as db, db:
+        for script in MIGRATIONS[:3]:
+            db.executescript(script)
+        db.execute(
+            "INSERT INTO runs (id, started_at, status, inventory, phases, check_mode, launcher)"
+            " VALUES ('20261203-101010-abcdef', '2026-12-03T10:10:10+00:00', 'successful',"
+            " 'sandbox', '[\"foundation\"]', 0, 'ops')"
+        )
+        db.execute("PRAGMA user_version = 3")
+    assert "host_evidence" not in tables(path)
+    store = StateStore(path)
+    assert version(path) == VERSION and tables(path) == TABLES
+    (run,) = store.list_runs()
+    assert run.id == "20261203-101010-abcdef"
+    record = store.get_run(run.id)
+    assert record is not None and record.phase_results == []

@@ -1,6 +1,11 @@
 """What firewall leaves on a node: its own nftables table, loaded and kept
 across boots, enforced against a second container, and Docker's tables untouched."""
 
+import hashlib
+import json
+import os
+from pathlib import Path
+
 import testinfra
 
 testinfra_hosts = ["firewall-node"]
@@ -69,6 +74,20 @@ def test_table_is_loaded_with_default_drop(host):
     assert "ip saddr 10.99.0.0/24 accept" in table  # from firewall_trusted_subnets__vpn
     assert 'iifname "docker0" accept' in table
     assert "8081" not in table and "51821" not in table
+
+
+def test_converge_recorded_the_loaded_table_as_evidence(host):
+    """The role's nova_evidence fact, kept by converge, is the table the kernel holds."""
+    kept = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / (
+        "evidence-firewall-node-firewall_ruleset.json"
+    )
+    evidence = json.loads(kept.read_text())
+    assert evidence["check"] == "firewall_ruleset" and evidence["ok"] is True
+    table = host.check_output(f"nft list table {TABLE}")
+    data = evidence["data"]
+    assert data["ruleset"].strip() == table.strip()
+    assert data["ruleset_sha256"] == hashlib.sha256(data["ruleset"].encode()).hexdigest()
+    assert data["rc"] in (0, "0") and data["rules_path"] == RULES
 
 
 def test_unit_loads_the_table_at_boot(host):

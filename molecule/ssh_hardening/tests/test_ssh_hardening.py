@@ -5,7 +5,10 @@ that prepare installed for operator (in ssh-users), outsider (in no allowed
 group) and root.
 """
 
+import json
+import os
 import re
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +22,19 @@ def effective(host):
     """sshd's own view of its configuration, keyword -> value."""
     lines = host.check_output("sshd -T").splitlines()
     return dict(line.split(" ", 1) for line in lines if " " in line)
+
+
+def test_converge_recorded_the_effective_settings_as_evidence(host):
+    """The role's nova_evidence fact, kept by converge, is what `sshd -T` prints on the host."""
+    kept = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / (
+        "evidence-ssh-hardening-bookworm-sshd_config.json"
+    )
+    evidence = json.loads(kept.read_text())
+    assert evidence["check"] == "sshd_config" and evidence["ok"] is True
+    data = evidence["data"]
+    assert data["intended"] == ["permitrootlogin no", "passwordauthentication no"]
+    assert data["effective"] == host.check_output("sshd -T").splitlines()
+    assert set(data["intended"]) <= set(data["effective"])
 
 
 def test_config_file(host):
