@@ -121,7 +121,7 @@ def test_keys_are_the_workers_and_private_and_certificates_chain_to_the_ca(agent
     cert_key = agent.check_output(f"openssl x509 -noout -pubkey -in {TLS}/client.crt")
     assert cert_key == agent.check_output(f"openssl pkey -pubout -in {TLS}/client.key")
     assert agent.check_output(f"openssl x509 -noout -subject -nameopt RFC2253 -in {TLS}/client.crt") == (
-        f"subject=CN={AGENT_HOST}"
+        f"subject=CN=agent-planner@{AGENT_HOST}"
     )
     assert "TLS Web Client Authentication" in agent.check_output(f"openssl x509 -noout -text -in {TLS}/client.crt")
     assert agent.check_output(f"openssl verify -CAfile {TLS}/ca.crt {TLS}/client.crt").endswith("OK")
