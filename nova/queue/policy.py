@@ -10,19 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-import yaml
-
 from nova.core.errors import InputError
+from nova.core.yamlfile import load_yaml
 from nova.queue.auth import Authorize
 
 
 def load_roles(path: Path) -> dict[str, str]:
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(path, None, "roles file not found") from None
-    except yaml.YAMLError as exc:
-        raise InputError(path, None, f"not valid YAML ({exc})") from None
+    document = load_yaml(path, missing="roles file not found")
     if not isinstance(document, dict):
         raise InputError(path, None, "must map identity to role")
     for identity, role in document.items():
