@@ -36,8 +36,9 @@ def load_yaml(path: Path, missing: str = "file not found") -> Any:
 
 def parse_yaml(text: str, source: str | Path) -> Any:
     """`text` parsed with the safe loader, within the bounds above; InputError naming `source`."""
-    loader = yaml.SafeLoader(text)
+    loader: yaml.SafeLoader | None = None
     try:
+        loader = yaml.SafeLoader(text)  # refuses unprintable characters at once
         node = loader.get_single_node()
         if node is None:
             return None
@@ -53,7 +54,8 @@ def parse_yaml(text: str, source: str | Path) -> Any:
     except (ValueError, OverflowError) as exc:
         raise InputError(source, None, f"not valid YAML (a value out of range: {exc})") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
