@@ -3,8 +3,8 @@
 Aliases are allowed, but a document must stay small once they are expanded
 (no "billion laughs"), may not contain itself, and may not nest deeper than
 the parser can follow: each is refused as one InputError, never a hang, a
-blown-up memory or a traceback. Values YAML cannot hold (a 13th month, an
-integer of thousands of digits) are refused the same way.
+blown-up memory or a traceback. Values YAML cannot build (a 13th month, an
+integer of thousands of digits, `!!bool maybe`) are refused the same way.
 """
 
 from __future__ import annotations
@@ -19,6 +19,10 @@ from nova.core.errors import InputError
 # Nodes a document may have with every alias expanded: far above any file a
 # person writes, far below what would exhaust memory or time downstream.
 MAX_EXPANDED_NODES = 1_000_000
+# What PyYAML's constructors raise on a value they cannot build: `2026-13-01`
+# and a 5000-digit integer (ValueError), `!!bool maybe` (KeyError),
+# `!!timestamp now` (AttributeError).
+CONSTRUCTION_ERRORS = (ValueError, OverflowError, TypeError, AttributeError, KeyError, IndexError)
 
 
 def load_yaml(path: Path, missing: str = "file not found") -> Any:
@@ -51,8 +55,10 @@ def parse_yaml(text: str, source: str | Path) -> Any:
         raise InputError(source, where, f"not valid YAML ({problem})") from None
     except RecursionError:
         raise InputError(source, None, "not valid YAML (nested too deeply)") from None
-    except (ValueError, OverflowError) as exc:
-        raise InputError(source, None, f"not valid YAML (a value out of range: {exc})") from None
+    except CONSTRUCTION_ERRORS as exc:
+        # What a constructor says may quote the value, and a value may be a secret.
+        reason = f"a value out of range or of the wrong form: {type(exc).__name__}"
+        raise InputError(source, None, f"not valid YAML ({reason})") from None
     finally:
         if loader is not None:
             loader.dispose()
