@@ -93,13 +93,9 @@ def eval_command(input_file: Path, name: str, folder: Path | None, output: str) 
 
 
 def _read_input(path: Path) -> dict[str, Any]:
-    from nova.core.yamlfile import parse_yaml
+    from nova.core.yamlfile import load_yaml
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(path, None, f"cannot read: {exc}") from exc
-    document = parse_yaml(text, path)  # JSON is YAML too
+    document = load_yaml(path, missing="input file not found")  # JSON is YAML too
     if not isinstance(document, dict):
         raise InputError(path, None, "the input document must be an object")
     return document
