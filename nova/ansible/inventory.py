@@ -109,7 +109,7 @@ def _check_group(file: Path, where: str, body: Any) -> None:
         return
     if not isinstance(body, dict):
         raise InputError(file, where, "a group must be a mapping of hosts, vars and children")
-    for key in sorted(set(body) - GROUP_KEYS):
+    for key in sorted(set(body) - GROUP_KEYS, key=str):  # keys may be numbers or null
         raise InputError(file, f"{where}.{key}", "unknown key (expected hosts, vars or children)")
     hosts = body.get("hosts")
     if hosts is not None and not isinstance(hosts, dict):

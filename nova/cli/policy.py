@@ -93,18 +93,9 @@ def eval_command(input_file: Path, name: str, folder: Path | None, output: str) 
 
 
 def _read_input(path: Path) -> dict[str, Any]:
-    import yaml
+    from nova.core.yamlfile import load_yaml
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(path, None, f"cannot read: {exc}") from exc
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else None
-        raise InputError(path, where, "not valid JSON or YAML") from exc
+    document = load_yaml(path, missing="input file not found")  # JSON is YAML too
     if not isinstance(document, dict):
         raise InputError(path, None, "the input document must be an object")
     return document

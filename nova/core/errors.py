@@ -25,4 +25,15 @@ class InputError(NovaError):
         self.field = field
         self.reason = reason
         where = f"{self.source}: {field}" if field else self.source
-        super().__init__(f"{where}: {reason}")
+        super().__init__(one_line(f"{where}: {reason}"))
+
+
+def one_line(text: str) -> str:
+    """`text` with line breaks and other unprintable characters escaped (`\\n`, `\\x1b`).
+
+    File names, keys and values in a message may come from the input itself;
+    escaped, they can neither split the message nor drive the terminal.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)

@@ -68,7 +68,7 @@ def _parse(source: Path, document: Any) -> list[Phase]:
         raise InputError(source, "apiVersion", f"must be '{API_VERSION}'")
     unknown = set(document) - {"apiVersion", "phases"}
     if unknown:
-        raise InputError(source, sorted(unknown)[0], "unknown key")
+        raise InputError(source, str(sorted(unknown, key=str)[0]), "unknown key")
     raw_phases = document.get("phases")
     if not isinstance(raw_phases, list) or not raw_phases:
         raise InputError(source, "phases", "must be a non-empty list")
@@ -79,7 +79,7 @@ def _parse(source: Path, document: Any) -> list[Phase]:
         where = f"phases[{index}]"
         if not isinstance(raw, dict):
             raise InputError(source, where, "each phase must be a mapping")
-        for key in sorted(set(raw) - PHASE_KEYS):
+        for key in sorted(set(raw) - PHASE_KEYS, key=str):  # keys may be numbers or null
             raise InputError(source, f"{where}.{key}", "unknown key")
         name = raw.get("name")
         if not isinstance(name, str) or not NAME_RE.match(name):

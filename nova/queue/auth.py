@@ -26,10 +26,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from nova.core.errors import InputError
 from nova.core.secretfile import require_private
+from nova.core.yamlfile import load_yaml
 
 ANONYMOUS = "anonymous"
 HEADER = "authorization"
@@ -101,10 +100,7 @@ class TokenAuth:
 def read_entries(path: Path) -> list[TokenEntry]:
     """Every token in the file; InputError naming the file and identity for anything wrong."""
     require_private(path, "tokens file")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise InputError(path, None, f"not valid YAML ({exc.__class__.__name__})") from None
+    data = load_yaml(path, missing="tokens file not found") or {}
     if not isinstance(data, dict):
         raise InputError(path, None, "must map identity to token")
     entries: list[TokenEntry] = []

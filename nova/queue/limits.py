@@ -89,7 +89,7 @@ def check_spec(
         raise InvalidRequest(f"{where}.payload", f"larger than {limits.max_payload_bytes} bytes")
     if not 0 <= spec.priority <= 9:
         raise InvalidRequest(f"{where}.priority", "must be 0 to 9")
-    if spec.not_before < 0 or spec.not_before > now + limits.max_delay_seconds:
+    if not 0 <= spec.not_before <= now + limits.max_delay_seconds:  # NaN too
         raise InvalidRequest(f"{where}.not_before", "must be within a year from now")
     key = spec.idempotency_key
     if len(key) > limits.max_idempotency_key_chars or not PRINTABLE_RE.match(key):

@@ -22,9 +22,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from nova.core.errors import InputError
+from nova.core.yamlfile import load_yaml
 from nova.queue.auth import ANONYMOUS, Authorize
 
 REMEMBER_SECONDS = 60.0
@@ -43,8 +42,8 @@ class RoleBook:
 
     `roles` are given outright (a roles file). An identity `agent-<blueprint>`,
     or `agent-<blueprint>@<host>` (the name on an agent host's certificate), is
-    that blueprint's worker: it has the blueprint's role, and its skills as
-    grants, unless `roles` says otherwise.
+    that blueprint's worker: it has the role its `agents` entry names, and its
+    skills as grants, unless `roles` says otherwise.
     """
 
     roles: Mapping[str, str] = field(default_factory=dict)
@@ -72,12 +71,7 @@ LOCAL_ROLES = RoleBook({ANONYMOUS: "admin"})
 
 
 def load_roles(path: Path) -> dict[str, str]:
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(path, None, "roles file not found") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise InputError(path, None, f"not valid YAML ({exc.__class__.__name__})") from None
+    document = load_yaml(path, missing="roles file not found")
     if not isinstance(document, dict):
         raise InputError(path, None, "must map identity to role")
     for identity, role in document.items():

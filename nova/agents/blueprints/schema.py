@@ -254,10 +254,12 @@ def _memory(res: _Reader) -> int:
     match = MEMORY_RE.match(str(value).strip()) if isinstance(value, str | int) else None
     if match is None or isinstance(value, bool):
         res.fail("memory", "must be a size such as 512Mi or 2Gi")
-    size = int(float(match.group(1)) * UNITS[match.group(2)])
+    size = float(match.group(1)) * UNITS[match.group(2)]
     if size < 16 * 2**20:
         res.fail("memory", "must be at least 16Mi")
-    return size
+    if size > 2**50:  # also infinity, which has no integer
+        res.fail("memory", "must be at most 1024Ti")
+    return int(size)
 
 
 def _restart(body: _Reader) -> RestartPolicy:
