@@ -9,8 +9,10 @@ molecule` and `make e2e` run them; `make test` runs them all.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +21,24 @@ import pytest
 from nova.sandbox.docker import daemon_running
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+SESSION_HOME: list[str] = [""]  # set once the session starts
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A NOVA_HOME of the session's own, so no test writes the user's ~/.nova.
+
+    Tests that look at what Nova stored take the `nova_home` fixture, a fresh
+    folder each; this one catches the rest (a queue server's KPIs, the audit
+    entries of its policy decisions).
+    """
+    os.environ["NOVA_HOME"] = SESSION_HOME[0] = tempfile.mkdtemp(prefix="nova-tests-home.")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if SESSION_HOME[0]:
+        shutil.rmtree(SESSION_HOME[0], ignore_errors=True)
 
 
 @pytest.fixture

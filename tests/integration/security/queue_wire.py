@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from nova.queue import rpc
 from nova.queue.auth import TokenAuth
 from nova.queue.config import ServerConfig
+from nova.queue.policy import LOCAL_ROLES, RoleBook, policy_authorizer
 from nova.queue.proto import queue_pb2 as pb
 from nova.queue.server import QueueServer
 from nova.queue.storage.sqlite import SqliteStorage
@@ -126,7 +127,15 @@ def start_queue(folder: Path, tokens: bool) -> LiveQueue:
         threads=8,
     )
     auth = TokenAuth({"alice": TOKEN}) if tokens else None
-    server = QueueServer(SqliteStorage(folder / "queue.db"), config, auth=auth)
+    # The token's holder is an admin: the hostile requests test the wire, not the roles.
+    book = RoleBook({"alice": "admin"}) if tokens else LOCAL_ROLES
+    server = QueueServer(
+        SqliteStorage(folder / "queue.db"),
+        config,
+        auth=auth,
+        authorize=policy_authorizer(book),
+        authorize_claim=policy_authorizer(book, action="claim"),
+    )
     server.start()
     channel = grpc.insecure_channel(
         f"127.0.0.1:{server.port}",
