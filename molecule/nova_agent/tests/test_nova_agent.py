@@ -172,6 +172,14 @@ def test_worker_takes_tasks_over_mtls_and_reports_what_really_ran(agent):
     assert "plan file not found" in dead["error"]
 
 
+def test_the_queue_knows_the_worker_by_its_certificate_and_allows_only_its_skills(agent):
+    # The certificate names agent-planner@<host>: the planner blueprint's worker, which
+    # may enqueue and claim the planner's skills (above) and nothing else.
+    refused = agent.run(f"{NOVA} queue enqueue provision {WITH_CERT} -o json")
+    assert refused.rc != 0
+    assert f"PERMISSION_DENIED: agent-planner@{AGENT_HOST} may not enqueue provision" in refused.stderr
+
+
 def test_client_without_a_certificate_is_refused(agent):
     # The same call with the CA's client certificate goes through...
     stats = json.loads(agent.check_output(f"{NOVA} queue stats {WITH_CERT} -o json"))
