@@ -168,6 +168,11 @@ class QueueService:
         import grpc
 
         task_id = _task_id(request.task_id)
+        task = self.storage.get(task_id)
+        if task is None:
+            context.abort(grpc.StatusCode.NOT_FOUND, f"task {task_id} not found")
+        assert task is not None
+        self._may_change(context, identity, "cancel", task.type)
         found = self.storage.cancel(task_id, now=self.clock(), result_ttl=self.config.result_ttl)
         if found is None:
             context.abort(grpc.StatusCode.NOT_FOUND, f"task {task_id} not found")
@@ -178,6 +183,17 @@ class QueueService:
                 self.kpis.cancelled(task_id)
         live = found.previous in (State.QUEUED, State.LEASED)
         return pb.CancelResponse(cancelled=live, previous_state=found.previous.value)
+
+    def _may_change(self, context: Any, identity: str, verb: str, task_type: str) -> None:
+        """Cancel and replay a task only if you may enqueue its type (every type: `*`)."""
+        import grpc
+
+        allowed, reason = self.authorize(identity, task_type)
+        if not allowed:
+            context.abort(
+                grpc.StatusCode.PERMISSION_DENIED,
+                f"{identity} may not {verb} {task_type} tasks: {reason}",
+            )
 
     def GetTask(self, request: pb.GetTaskRequest, context: Any, identity: str) -> Any:
         import grpc
@@ -206,6 +222,12 @@ class QueueService:
         ids = None if request.all_dead else [
             _task_id(t, f"task_ids[{i}]") for i, t in enumerate(request.task_ids)
         ]  # fmt: skip
+        if ids is None:
+            self._may_change(context, identity, "replay", ANY_TASK_TYPE)
+        for task_id in ids or ():
+            task = self.storage.get(task_id)
+            if task is not None:
+                self._may_change(context, identity, "replay", task.type)
         replayed = self.storage.replay(ids, now=self.clock())
         if replayed:
             self.dispatcher.wake()

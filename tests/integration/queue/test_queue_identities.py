@@ -151,3 +151,22 @@ def test_the_library_holds_the_bind_rule_too(nova_home: Path, tmp_path: Path) ->
     open_server.start()
     assert open_server.exposure.insecure and open_server.port > 0
     open_server.stop(grace=0)
+
+
+def test_a_caller_cancels_and_replays_only_what_it_may_enqueue(token_server: str) -> None:
+    with QueueClient(token_server, token=TOKENS["ops"]) as ops:
+        theirs = ops.enqueue(Spec("code.write", skills=["code.write"])).task_id
+    with QueueClient(token_server, token=TOKENS["agent-planner"]) as planner:
+        own = planner.enqueue(Spec("plan.read", skills=["plan.read"])).task_id
+        with pytest.raises(grpc.RpcError) as refused:
+            planner.cancel(theirs)
+        assert refused.value.code() is grpc.StatusCode.PERMISSION_DENIED
+        assert "agent-planner may not cancel code.write tasks" in str(refused.value.details())
+        assert planner.cancel(own)[0]
+        with pytest.raises(grpc.RpcError) as every_dead:
+            planner.replay(all_dead=True)
+        assert every_dead.value.code() is grpc.StatusCode.PERMISSION_DENIED
+    with QueueClient(token_server, token=TOKENS["ops"]) as ops:
+        assert ops.get(theirs).state.value == "queued"  # untouched by the refused cancel
+        assert ops.cancel(theirs)[0]
+        assert ops.replay(all_dead=True) == []
