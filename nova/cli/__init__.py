@@ -49,6 +49,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "nova.cli.status:summary",
         "Completion per phase and run, and each agent's next steps.",
     ),
+    "dashboard": ("nova.cli.dashboard:dashboard", "Web pages of runs and the audit log."),
     "doctor": ("nova.cli.doctor:doctor", "Check this control host's security; changes nothing."),
     "compliance": (
         "nova.cli.compliance:compliance",

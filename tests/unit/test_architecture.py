@@ -23,6 +23,7 @@ LAYERS: list[set[str]] = [
     {"backup"},
     {"agents", "doctor"},
     {"orchestrate"},
+    {"dashboard"},
     {"cli"},
     {"__main__"},
 ]

@@ -42,6 +42,14 @@ SKIPPED = {
 
 # Commands run only with these arguments: each must be refused before anything runs.
 CURATED: dict[str, list[list[str]]] = {
+    # Serves until interrupted: only arguments it must refuse before it binds.
+    "dashboard": [
+        ["--port", "-1"],
+        ["--port", "70000"],
+        ["--bind", "0.0.0.0", "--port", "0"],
+        ["--tls-cert", "{missing}"],
+        ["--tls-cert", "{binary}", "--port", "0"],
+    ],
     "provision": [
         [],
         ["-i", "{missing}"],

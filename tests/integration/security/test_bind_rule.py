@@ -82,6 +82,7 @@ def first_line(process: subprocess.Popen[str], pattern: str) -> str:
     [
         (("queue", "serve", "--port", "0"), "--host"),
         (("monitor", "serve", "--port", "0"), "--bind"),
+        (("dashboard", "--port", "0"), "--bind"),
     ],
 )
 def test_a_service_off_loopback_without_tls_and_auth_refuses_in_one_line(
@@ -149,3 +150,16 @@ def test_metrics_over_mutual_tls_serve_only_a_client_with_a_certificate(
     assert entry.payload["tls"] is True and entry.payload["authenticated"] is True
     with pytest.raises((urllib.error.URLError, ConnectionError, http.client.HTTPException)):
         urllib.request.urlopen(url.replace("https://", "http://"), timeout=10).read()
+
+
+def test_the_dashboard_serves_loopback_and_records_its_start(
+    home: Path, started: list[subprocess.Popen[str]]
+) -> None:
+    process = nova("dashboard", "--port", "0")
+    started.append(process)
+    line = first_line(process, r"dashboard on ")
+    url = re.search(r"(http://127\.0\.0\.1:\d+/)", line).group(1)  # type: ignore[union-attr]
+    page = urllib.request.urlopen(url, timeout=10).read().decode()
+    assert "<title>Nova · Overview</title>" in page
+    [entry] = [e for e in AuditLog().entries() if e.action.startswith("dashboard.serve")]
+    assert entry.action == "dashboard.serve" and entry.payload["loopback"] is True

@@ -1,0 +1,1 @@
+"""The web dashboard: the same records the CLI reads, as live pages (`nova dashboard`)."""
