@@ -6,17 +6,16 @@ from pathlib import Path
 
 import click
 
+from nova.cli.options import EXISTING_FILE
 from nova.cli.serving import check_tls_options, insecure_option, record_start
-
-_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 @click.command()
 @click.option("--bind", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535),
               help="0 picks a free port.")  # fmt: skip
-@click.option("--tls-cert", type=_FILE, default=None, help="Server certificate (PEM).")
-@click.option("--tls-key", type=_FILE, default=None, help="Server private key (PEM).")
+@click.option("--tls-cert", type=EXISTING_FILE, default=None, help="Server certificate (PEM).")
+@click.option("--tls-key", type=EXISTING_FILE, default=None, help="Server private key (PEM).")
 @insecure_option
 def dashboard(
     bind: str, port: int, tls_cert: Path | None, tls_key: Path | None, insecure: bool

@@ -7,12 +7,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from nova.cli.options import DefaultCommandGroup
+from nova.cli.options import EXISTING_FILE, DefaultCommandGroup
 from nova.cli.output import OUTPUT_OPTION, console, print_json
 from nova.cli.serving import check_tls_options, insecure_option, record_start
 from nova.core.errors import InputError
-
-_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 if TYPE_CHECKING:
     from nova.kpi.exporter import Exporter
@@ -40,9 +38,9 @@ def monitor() -> None:
     show_default=True,
     help="Address to listen on; metrics name hosts and phases, so keep it private.",
 )
-@click.option("--tls-cert", type=_FILE, default=None, help="Server certificate (PEM).")
-@click.option("--tls-key", type=_FILE, default=None, help="Server private key (PEM).")
-@click.option("--tls-client-ca", type=_FILE, default=None,
+@click.option("--tls-cert", type=EXISTING_FILE, default=None, help="Server certificate (PEM).")
+@click.option("--tls-key", type=EXISTING_FILE, default=None, help="Server private key (PEM).")
+@click.option("--tls-client-ca", type=EXISTING_FILE, default=None,
               help="Require client certificates from this CA (scrapers authenticate).")  # fmt: skip
 @insecure_option
 def serve(

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from nova.core.settings import InventoryChoice
 
 F = TypeVar("F", bound=Callable[..., Any])
+# A file that must exist: certificates, keys, tokens and roles files.
+EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 INVENTORY_HELP = "inventory: a name (inventories/NAME or NOVA_HOME/inventories/NAME) or a path"
 DEFAULT_HELP = "default: NOVA_INVENTORY, else `inventory:` in NOVA_HOME/config.yml"

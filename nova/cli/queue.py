@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from nova.cli.options import EXISTING_FILE
 from nova.cli.output import OUTPUT_OPTION, console, print_json
 from nova.cli.queue_tokens import token
 from nova.cli.serving import check_tls_options, insecure_option, record_start
@@ -23,8 +24,6 @@ if TYPE_CHECKING:
 ADDRESS_ENV = "NOVA_QUEUE_ADDR"
 DEFAULT_PORT = 50071
 F = TypeVar("F", bound=Callable[..., Any])
-
-_FILE = click.Path(dir_okay=False, exists=True, path_type=Path)
 
 
 def connection_options(func: F) -> F:
@@ -39,13 +38,17 @@ def connection_options(func: F) -> F:
         ),
         click.option(
             "--token-file",
-            type=_FILE,
+            type=EXISTING_FILE,
             default=None,
             help="File holding the bearer token (or set NOVA_QUEUE_TOKEN).",
         ),
-        click.option("--tls-ca", type=_FILE, default=None, help="CA bundle: connect over TLS."),
-        click.option("--tls-cert", type=_FILE, default=None, help="Client certificate (mTLS)."),
-        click.option("--tls-key", type=_FILE, default=None, help="Client key (mTLS)."),
+        click.option(
+            "--tls-ca", type=EXISTING_FILE, default=None, help="CA bundle: connect over TLS."
+        ),
+        click.option(
+            "--tls-cert", type=EXISTING_FILE, default=None, help="Client certificate (mTLS)."
+        ),
+        click.option("--tls-key", type=EXISTING_FILE, default=None, help="Client key (mTLS)."),
         click.option("--server-name", default=None, help="Name expected in the server's cert."),
     ]
     for option in reversed(options):
@@ -133,13 +136,15 @@ queue.add_command(token)
               help="Port to bind (0 picks a free one).")  # fmt: skip
 @click.option("--port-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the bound port here once serving.")  # fmt: skip
-@click.option("--tls-cert", type=_FILE, default=None, help="Server certificate (PEM).")
-@click.option("--tls-key", type=_FILE, default=None, help="Server private key (PEM).")
+@click.option("--tls-cert", type=EXISTING_FILE, default=None, help="Server certificate (PEM).")
+@click.option("--tls-key", type=EXISTING_FILE, default=None, help="Server private key (PEM).")
 @click.option(
-    "--tls-client-ca", type=_FILE, default=None, help="Require client certs from this CA."
+    "--tls-client-ca", type=EXISTING_FILE, default=None, help="Require client certs from this CA."
 )
-@click.option("--tokens", type=_FILE, default=None, help="YAML identity: token file (mode 0600).")
-@click.option("--roles", type=_FILE, default=None,
+@click.option(
+    "--tokens", type=EXISTING_FILE, default=None, help="YAML identity: token file (mode 0600)."
+)
+@click.option("--roles", type=EXISTING_FILE, default=None,
               help="YAML identity: role file, beside the blueprints' roles.")  # fmt: skip
 @click.option("--lease", default=30.0, show_default=True, type=click.FloatRange(0.1),
               help="Lease per dispatch, seconds.")  # fmt: skip
@@ -287,7 +292,7 @@ def serve(
 @connection_options
 @click.argument("task_type")
 @click.option("--payload", default="", help="Payload text.")
-@click.option("--payload-file", type=_FILE, default=None, help="Payload bytes from a file.")
+@click.option("--payload-file", type=EXISTING_FILE, default=None, help="Payload bytes from a file.")
 @click.option("--meta", multiple=True, metavar="KEY=VALUE", help="Metadata entry (repeatable).")
 @click.option("--priority", default=0, show_default=True, type=click.IntRange(0, 9))
 @click.option("--delay", default=0.0, type=click.FloatRange(0), help="Run no sooner, seconds.")

@@ -28,12 +28,11 @@ class AuditCheck:
 
 
 def overview(index: RunIndex, audit: AuditLog) -> dict[str, Any]:
-    runs = index.list_runs(10)
-    latest: dict[str, str] = {}
-    for run in index.list_runs(200, engine="provision"):
-        for phase in run.phases:
-            latest.setdefault(phase.name, phase.status)
-    return {"runs": runs, "latest_phase": latest, "audit": check_audit(audit)}
+    return {
+        "runs": index.list_runs(10),
+        "latest_phase": index.latest_phase_status("provision"),
+        "audit": check_audit(audit),
+    }
 
 
 def runs_page(index: RunIndex, limit: int) -> list[RunSummary]:

@@ -27,6 +27,7 @@ from nova.core.yamlfile import load_yaml
 from nova.queue.auth import ANONYMOUS, Authorize
 
 REMEMBER_SECONDS = 60.0
+REMEMBER_MAX = 10_000
 AGENT_PREFIX = "agent-"
 
 
@@ -110,6 +111,8 @@ def policy_authorizer(
             reasons = "; ".join(decision.violations) or decision.reason or "denied by policy"
             answer = (False, f"{reasons} (decision {decision.decision_id})")
         with lock:
+            if len(remembered) >= REMEMBER_MAX:  # many task types: start over, not grow
+                remembered.clear()
             remembered[key] = (clock() + REMEMBER_SECONDS, answer)
         return answer
 

@@ -147,11 +147,17 @@ class QueueService:
                     f"{task_type}: {reason}"
                 )  # fmt: skip
         wait = self.rates.take(identity, len(tasks))
+        if wait == float("inf"):
+            context.abort(
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                f"{len(tasks)} tasks at once is more than {identity} may ever enqueue at once"
+                f" ({self.config.enqueue_burst}); split the batch",
+            )
         if wait:
             context.abort(
                 grpc.StatusCode.RESOURCE_EXHAUSTED,
                 f"{identity} enqueues faster than {self.config.enqueue_rate:g} tasks a second;"
-                f" retry in {min(wait, 3600):.1f} s",
+                f" retry in {wait:.1f} s",
             )
         results = self.storage.enqueue(
             tasks, now=now, dedup_window=self.config.dedup_window, max_depth=self.config.max_depth

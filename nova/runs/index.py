@@ -61,6 +61,19 @@ class RunIndex:
             rows = db.execute(query, args).fetchall()
             return [self._summary(db, row) for row in rows]
 
+    def latest_phase_status(self, engine: str) -> dict[str, str]:
+        """Each phase's status in the newest run of `engine` that recorded it; one query."""
+        with statedb.connect(self.path) as db:
+            rows = db.execute(
+                "SELECT name, status FROM phase_index WHERE engine = ?"
+                " ORDER BY started_at DESC, run_id DESC",
+                (engine,),
+            ).fetchall()
+        latest: dict[str, str] = {}
+        for row in rows:
+            latest.setdefault(row["name"], row["status"])
+        return latest
+
     def _summary(self, db: Any, row: Any) -> RunSummary:
         phases = [
             PhaseSummary(

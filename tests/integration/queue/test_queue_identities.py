@@ -127,6 +127,10 @@ def test_one_identity_flooding_is_refused_while_another_goes_on(
             assert slowed.value.code() is grpc.StatusCode.RESOURCE_EXHAUSTED
             assert "retry in" in str(slowed.value.details())
         with QueueClient(target, token=TOKENS["ops"]) as ops:
+            with pytest.raises(grpc.RpcError) as too_big:
+                ops.enqueue_many([Spec("provision")] * 6)  # more than the burst, ever
+            assert too_big.value.code() is grpc.StatusCode.RESOURCE_EXHAUSTED
+            assert "split the batch" in str(too_big.value.details())
             assert ops.enqueue(Spec("provision")).task_id
             assert ops.stats().depth == 6  # the refused task was not stored
     finally:
