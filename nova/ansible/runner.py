@@ -25,6 +25,8 @@ from nova.core.paths import project_root
 if TYPE_CHECKING:
     import threading
 
+    from nova.ansible.tuning import Tuning
+
 RESULT_EVENTS = {
     "runner_on_ok": "ok",
     "runner_on_failed": "failed",
@@ -132,7 +134,7 @@ def map_event(event: dict[str, Any]) -> RunnerEvent | None:
         status = "ignored"
     message = ""
     if status in ("failed", "unreachable", "ignored"):
-        message = str(result.get("msg") or result.get("stderr") or result.get("reason") or "")
+        message = _reason(result)
     return TaskResult(
         host=str(data.get("host", "")),
         task=str(data.get("task", "")),
@@ -191,6 +193,25 @@ def data_from_event(event: dict[str, Any]) -> dict[str, Any]:
     return dict(data) if isinstance(data, dict) else {}
 
 
+# What Ansible says of a loop as a whole; the items' own messages say why.
+LOOP_SUMMARIES = {"One or more items failed", "All items completed"}
+
+
+def _reason(result: dict[str, Any]) -> str:
+    """Why a task failed: its message, or for a loop, its failed items' messages."""
+    items = result.get("results")
+    if isinstance(items, list) and str(result.get("msg", "")) in LOOP_SUMMARIES | {""}:
+        reasons: list[str] = []
+        for item in items:
+            if isinstance(item, dict) and (item.get("failed") or item.get("unreachable")):
+                label = item.get("_ansible_item_label", item.get("item", ""))
+                text = _reason(item) or "failed"
+                reasons.append(f"{label}: {text}" if label != "" else text)
+        if reasons:
+            return "; ".join(dict.fromkeys(reasons))
+    return str(result.get("msg") or result.get("stderr") or result.get("reason") or "")
+
+
 def _one_line(text: str, limit: int = 400) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
@@ -220,11 +241,14 @@ def run_playbook(
     on_event: EventSink | None = None,
     ident: str | None = None,
     cancelled: threading.Event | None = None,
+    tuning: Tuning | None = None,
 ) -> PlaybookResult:
     """Run one playbook and return what happened on each host.
 
     Setting `cancelled` ends the playbook and every process it started (see
-    `_cancel_check`).
+    `_cancel_check`). `tuning` sets the forks and a fact cache that outlives
+    the run (see nova.ansible.tuning); without it, ansible.cfg's forks apply
+    and facts are cached for this run only.
     """
     import ansible_runner  # heavy: imported only when a playbook runs
 
@@ -247,6 +271,12 @@ def run_playbook(
     cmdline = " ".join(flag for flag, on in (("--check", check), ("--diff", diff)) if on)
     token = secrets.token_hex(8)
     run_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tuned: dict[str, Any] = {}
+    envvars = {**ansible_env(), RUN_TOKEN: token}
+    if tuning is not None:
+        envvars.update(tuning.env())
+        # An absolute path: ansible-runner joins it to the run's artifact folder.
+        tuned = {"fact_cache": str(tuning.fact_cache), "fact_cache_type": "jsonfile"}
     runner = ansible_runner.run(
         private_data_dir=str(run_dir),
         ident=ident,
@@ -255,11 +285,12 @@ def run_playbook(
         limit=limit,
         extravars=extravars or {},
         cmdline=cmdline or None,
-        envvars={**ansible_env(), RUN_TOKEN: token},
+        envvars=envvars,
         event_handler=handle,
         cancel_callback=_cancel_check(cancelled, token) if cancelled is not None else None,
         quiet=True,
         suppress_env_files=True,
+        **tuned,
     )
     result.status = str(runner.status)
     result.rc = int(runner.rc if runner.rc is not None else -1)

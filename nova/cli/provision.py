@@ -32,6 +32,16 @@ from nova.core.errors import EXIT_FAILED, EXIT_OK
     metavar="RUN_ID",
     help="run again the phases of RUN_ID that did not succeed, with its inventory and limit",
 )
+@click.option(
+    "--forks",
+    type=click.IntRange(min=1),
+    help="parallel hosts (default: one per host, as far as the controller's memory allows)",
+)
+@click.option(
+    "--refresh-facts",
+    is_flag=True,
+    help="forget the inventory's cached facts and gather them again",
+)
 @OUTPUT_OPTION
 def provision(
     inventory: str | None,
@@ -41,6 +51,8 @@ def provision(
     diff: bool,
     extra_vars: tuple[str, ...],
     resume_id: str | None,
+    forks: int | None,
+    refresh_facts: bool,
     output: str,
 ) -> int:
     """Run the phase plan against an inventory, one phase at a time.
@@ -48,6 +60,8 @@ def provision(
     The inventory is --inventory, else NOVA_INVENTORY, else `inventory:` in
     NOVA_HOME/config.yml; with none of them, nothing runs and exit is 2.
     """
+    from dataclasses import replace
+
     from nova.ansible.extravars import parse_extra_vars
     from nova.provisioning.provision import ProvisionRequest, SilentObserver, resume_request
     from nova.provisioning.provision import provision as run_provision
@@ -55,7 +69,11 @@ def provision(
     if resume_id:
         if phases or inventory:
             raise click.UsageError("--resume takes the phases and inventory of the earlier run")
-        request = resume_request(resume_id, parse_extra_vars(extra_vars), diff=diff)
+        request = replace(
+            resume_request(resume_id, parse_extra_vars(extra_vars), diff=diff),
+            forks=forks,
+            refresh_facts=refresh_facts,
+        )
     else:
         request = ProvisionRequest(
             inventory=require_inventory(inventory, "or --resume RUN_ID"),
@@ -64,6 +82,8 @@ def provision(
             check=check,
             diff=diff,
             extra_vars=parse_extra_vars(extra_vars),
+            forks=forks,
+            refresh_facts=refresh_facts,
         )
     if output == "json":
         record = run_provision(request, SilentObserver())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -46,3 +47,13 @@ def reports_dir() -> Path:
 
 def state_db() -> Path:
     return nova_home() / "state.db"
+
+
+def fact_cache_dir(inventory: str) -> Path:
+    """Ansible's fact cache for one inventory: its name, or a key made from its path."""
+    name = (
+        inventory
+        if inventory.replace("-", "").replace("_", "").isalnum()
+        else ("path-" + hashlib.sha256(inventory.encode()).hexdigest()[:16])
+    )
+    return nova_home() / "facts" / name

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from nova.ansible import inventory as inventories
 from nova.ansible.playbook import roles_in
 from nova.ansible.runner import RunnerEvent, run_playbook
+from nova.ansible.tuning import Tuning, tune
 from nova.audit.log import AuditLog
 from nova.core.errors import InputError
 from nova.core.paths import ensure_home, runs_dir
@@ -51,6 +52,10 @@ class ProvisionRequest:
     check: bool = False
     diff: bool = False
     extra_vars: dict[str, Any] = field(default_factory=dict)
+    # None: chosen from the host count and the controller's memory (nova.ansible.tuning).
+    forks: int | None = None
+    # Empty the inventory's fact cache before the run.
+    refresh_facts: bool = False
     # Set by a worker whose task was cancelled: the running playbook is killed.
     cancelled: threading.Event | None = field(default=None, compare=False)
 
@@ -65,6 +70,7 @@ class RunContext:
     phases: list[Phase]
     hosts: list[str]
     sources: list[Any]
+    tuning: Tuning
 
 
 class PhaseGate(Protocol):
@@ -130,10 +136,20 @@ def provision(
     plan = load_plan()
     phases = plan.select(request.phases)
     inventory = inventories.resolve(request.inventory)
+    if request.inventory == "sandbox":
+        from nova.sandbox.nodes import inventory_drift
+
+        drift = inventory_drift()
+        if drift is not None:
+            reason = f"out of date: {drift}; run `nova sandbox up` to refresh it"
+            raise InputError("sandbox", "--inventory", reason)
     hosts = list(inventories.list_hosts(inventory, request.limit))
     roles = {phase.name: roles_in(phase.playbook) for phase in phases}
+    if request.forks is not None and request.forks < 1:
+        raise InputError(str(request.forks), "--forks", "must be at least 1")
 
     ensure_home()
+    tuning = tune(request.inventory, len(hosts), request.forks, request.refresh_facts)
     store = store or StateStore()
     audit = audit or AuditLog()
     sinks = [
@@ -152,6 +168,7 @@ def provision(
         phases=phases,
         hosts=hosts,
         sources=list(inventory.sources),
+        tuning=tuning,
     )
     recorder.start(
         [p.name for p in phases],
@@ -159,6 +176,8 @@ def provision(
         hosts=hosts,
         limit=request.limit,
         check_mode=request.check,
+        forks=tuning.forks,
+        forks_reason=tuning.reason,
     )
     status = "error"
     try:
@@ -207,6 +226,7 @@ def _run_phases(
             diff=request.diff,
             on_event=lambda event, name=phase.name: observer.event(name, event),  # type: ignore[misc]
             cancelled=request.cancelled,
+            tuning=context.tuning,
         )
         recorder.phase_finished(
             seq,

@@ -17,11 +17,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from nova.core.errors import InputError, NovaError
-from nova.core.paths import ensure_home, nova_home
-from nova.sandbox.docker import docker, ensure_daemon
+from nova.core.paths import ensure_home, fact_cache_dir, nova_home
+from nova.sandbox.docker import daemon_running, docker, ensure_daemon
 from nova.sandbox.image import IMAGE, build_image
 
 LABEL = "io.nova.sandbox"
+# The nodes share the controller's two cores: past this, a run is a test of patience.
+MAX_NODES = 64
 USER = "nova"
 RUN_FLAGS = [
     "--cap-add",
@@ -80,8 +82,8 @@ def container_name(index: int) -> str:
 
 def up(nodes: int) -> list[Node]:
     """Start nodes 1..N (reusing ones that exist) and write the inventory."""
-    if not 1 <= nodes <= 16:
-        raise InputError("--nodes", None, "must be between 1 and 16")
+    if not 1 <= nodes <= MAX_NODES:
+        raise InputError("--nodes", None, f"must be between 1 and {MAX_NODES}")
     ensure_daemon()
     build_image()
     ensure_home()
@@ -93,6 +95,8 @@ def up(nodes: int) -> list[Node]:
         node = existing.get(name)
         if node is None:
             _create(index)
+            # A new container has nothing of the cached facts of the one it replaces.
+            _forget_facts()
         elif node.state != "running":
             docker("start", name)
     for index in range(1, nodes + 1):
@@ -270,7 +274,41 @@ def down() -> list[str]:
         docker("network", "rm", network_name())
     inventory_file().unlink(missing_ok=True)
     (sandbox_dir() / "known_hosts").unlink(missing_ok=True)
+    _forget_facts()
     return removed
+
+
+def _forget_facts() -> None:
+    cache = fact_cache_dir("sandbox")
+    if cache.is_dir():
+        for entry in cache.iterdir():
+            entry.unlink(missing_ok=True)
+
+
+def inventory_drift() -> str | None:
+    """Why the written inventory no longer matches the running nodes, or None.
+
+    A node that was stopped and started again listens on a new SSH port:
+    the inventory still names the old one until `nova sandbox up` rewrites it.
+    Nodes that are stopped are not drift (a run meets them as unreachable).
+    """
+    path = inventory_file()
+    if not path.exists() or not daemon_running():
+        return None
+    try:
+        hostvars = json.loads(path.read_text(encoding="utf-8")).get("hostvars") or {}
+    except (OSError, ValueError):
+        return None
+    running = {n.name: n for n in status() if n.state == "running"}
+    for name in sorted(hostvars, key=lambda h: (len(h), h)):
+        written = hostvars[name].get("ansible_port")
+        node = running.get(name)
+        if node is not None and node.ssh_port != written:
+            return f"{name} listens on 127.0.0.1:{node.ssh_port}, not {written}"
+    missing = sorted(set(running) - set(hostvars), key=lambda h: (len(h), h))
+    if missing:
+        return f"{missing[0]} runs but is not in it"
+    return None
 
 
 def as_dicts(nodes: list[Node]) -> list[dict[str, object]]:

@@ -197,3 +197,26 @@ def test_the_latest_evidence_of_a_check_per_host_is_kept() -> None:
         ("n2", "sshd_config", True, {"v": 1}),
         ("n1", "firewall_ruleset", True, {}),
     ]
+
+
+def test_a_failed_loop_names_its_failed_items_reasons() -> None:
+    res = {
+        "msg": "One or more items failed",
+        "results": [
+            {"item": "curl", "failed": False, "msg": ""},
+            {"item": "nope", "failed": True, "msg": "No package matching 'nope' is available"},
+            {"_ansible_item_label": "gone", "item": {"name": "gone"}, "unreachable": True,
+             "msg": "Failed to connect to the host via ssh"},
+        ],
+    }  # fmt: skip
+    failed = map_event(event("runner_on_failed", host="n3", task="Install", res=res))
+    assert isinstance(failed, TaskResult)
+    assert failed.message == (
+        "nope: No package matching 'nope' is available; gone: Failed to connect to the host via ssh"
+    )
+
+
+def test_a_loop_with_a_message_of_its_own_keeps_it() -> None:
+    res = {"msg": "disk full", "results": [{"item": "a", "failed": True, "msg": "other"}]}
+    failed = map_event(event("runner_on_failed", host="n3", task="t", res=res))
+    assert isinstance(failed, TaskResult) and failed.message == "disk full"
