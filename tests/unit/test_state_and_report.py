@@ -32,9 +32,14 @@ def test_a_run_round_trips_through_the_store_and_report(nova_home: Path) -> None
     assert store.get_run("zz") is None
 
     report = render_run_report(run)
-    assert "| node1 | ok | 10 | 2 |" in report
+    assert "2 host(s): 1 unreachable, 1 changed." in report
+    assert "| node1 | changed | 10 | 2 |" in report
     assert "| node2 | unreachable |" in report
-    assert "**node2** (unreachable)" in report
+    # Worst first: the unreachable host's row comes before the changed one's.
+    assert report.index("| node2 |") < report.index("| node1 |")
+    assert '**unreachable** in task "Gather hardware facts" on 1 host(s): node2. ssh: refused' in (
+        report
+    )
     assert "observability: skipped because an earlier phase did not succeed" in report
     path = write_run_report(run)
     assert path == nova_home / "reports" / "r1.md"
@@ -62,3 +67,38 @@ def test_resume_takes_the_phases_that_did_not_succeed(nova_home: Path) -> None:
 
     with pytest.raises(InputError, match="no run with that id"):
         resume_request("nope", {}, store=store)
+
+
+def test_a_fifty_host_report_groups_hosts_and_failures(nova_home: Path) -> None:
+    store = StateStore(nova_home / "state.db")
+    store.start_run("big", "sandbox", ["foundation"], None, False, "ops")
+    store.start_phase("big", 1, "foundation")
+    hosts = {f"node{n}": HostStats(ok=40, changed=1 if n % 2 else 0) for n in range(1, 51)}
+    failures = []
+    for n in (7, 12, 30, 41, 49):
+        hosts[f"node{n}"] = HostStats(ok=3, unreachable=1)
+        failures.append(TaskResult(f"node{n}", "Install packages", "unreachable", "ssh: timeout"))
+    hosts["node3"] = HostStats(ok=5, failed=1)
+    failures.append(TaskResult("node3", "Install packages", "failed", "nope: no such package"))
+    store.finish_phase("big", 1, "foundation", "failed", 2, hosts, failures)
+    store.finish_run("big", "failed")
+    run = store.get_run("big")
+    assert run is not None
+
+    report = render_run_report(run)
+    assert "50 host(s): 5 unreachable, 1 failed, 21 changed, 23 ok." in report
+    # One line for the five hosts that share a reason, named in order; failures before rows.
+    line = (
+        '- **unreachable** in task "Install packages" on 5 host(s): '
+        "node7, node12, node30, node41, node49. ssh: timeout"
+    )
+    assert line in report
+    assert report.index(line) < report.index('**failed** in task "Install packages"')
+    assert report.index("### What failed") < report.index("| Host | Result |")
+    # Rows only for the six hosts that did not succeed; the 44 others on two lines.
+    rows = [r for r in report.splitlines() if r.startswith("| node")]
+    assert len(rows) == 6
+    assert rows[0].startswith("| node7 | unreachable |") and rows[-1].startswith("| node3 | failed")
+    assert "- **changed** (21): node1, node5, node9," in report
+    assert "- **ok** (23): node2, node4, node6, node8, node10," in report
+    assert len(report.splitlines()) < 40
