@@ -242,6 +242,7 @@ def run_playbook(
     ident: str | None = None,
     cancelled: threading.Event | None = None,
     tuning: Tuning | None = None,
+    skip_tags: tuple[str, ...] = (),
 ) -> PlaybookResult:
     """Run one playbook and return what happened on each host.
 
@@ -290,6 +291,7 @@ def run_playbook(
         cancel_callback=_cancel_check(cancelled, token) if cancelled is not None else None,
         quiet=True,
         suppress_env_files=True,
+        skip_tags=",".join(skip_tags) or None,
         **tuned,
     )
     result.status = str(runner.status)

@@ -42,6 +42,13 @@ from nova.core.errors import EXIT_FAILED, EXIT_OK
     is_flag=True,
     help="forget the inventory's cached facts and gather them again",
 )
+@click.option(
+    "--skip-tags",
+    "skip_tags",
+    multiple=True,
+    metavar="TAG[,TAG]",
+    help="leave out the roles with these tags (foundation tags each role by its name)",
+)
 @OUTPUT_OPTION
 def provision(
     inventory: str | None,
@@ -53,6 +60,7 @@ def provision(
     resume_id: str | None,
     forks: int | None,
     refresh_facts: bool,
+    skip_tags: tuple[str, ...],
     output: str,
 ) -> int:
     """Run the phase plan against an inventory, one phase at a time.
@@ -66,6 +74,7 @@ def provision(
     from nova.provisioning.provision import ProvisionRequest, SilentObserver, resume_request
     from nova.provisioning.provision import provision as run_provision
 
+    skipped = tuple(t.strip() for value in skip_tags for t in value.split(",") if t.strip())
     if resume_id:
         if phases or inventory:
             raise click.UsageError("--resume takes the phases and inventory of the earlier run")
@@ -73,6 +82,7 @@ def provision(
             resume_request(resume_id, parse_extra_vars(extra_vars), diff=diff),
             forks=forks,
             refresh_facts=refresh_facts,
+            skip_tags=skipped,
         )
     else:
         request = ProvisionRequest(
@@ -84,6 +94,7 @@ def provision(
             extra_vars=parse_extra_vars(extra_vars),
             forks=forks,
             refresh_facts=refresh_facts,
+            skip_tags=skipped,
         )
     if output == "json":
         record = run_provision(request, SilentObserver())

@@ -18,6 +18,7 @@ the report and the observer.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from nova.policy.decision import Decision
 
 ENGINE = "provision"
+TAG_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,8 @@ class ProvisionRequest:
     forks: int | None = None
     # Empty the inventory's fact cache before the run.
     refresh_facts: bool = False
+    # Roles to leave out, by their tag in the phase's playbook (foundation tags each role).
+    skip_tags: tuple[str, ...] = ()
     # Set by a worker whose task was cancelled: the running playbook is killed.
     cancelled: threading.Event | None = field(default=None, compare=False)
 
@@ -147,6 +151,9 @@ def provision(
     roles = {phase.name: roles_in(phase.playbook) for phase in phases}
     if request.forks is not None and request.forks < 1:
         raise InputError(str(request.forks), "--forks", "must be at least 1")
+    for tag in request.skip_tags:
+        if not TAG_PATTERN.fullmatch(tag):
+            raise InputError(tag, "--skip-tags", "a tag is letters, digits, _ and -")
 
     ensure_home()
     tuning = tune(request.inventory, len(hosts), request.forks, request.refresh_facts)
@@ -178,6 +185,7 @@ def provision(
         check_mode=request.check,
         forks=tuning.forks,
         forks_reason=tuning.reason,
+        skip_tags=list(request.skip_tags),
     )
     status = "error"
     try:
@@ -227,6 +235,7 @@ def _run_phases(
             on_event=lambda event, name=phase.name: observer.event(name, event),  # type: ignore[misc]
             cancelled=request.cancelled,
             tuning=context.tuning,
+            skip_tags=request.skip_tags,
         )
         recorder.phase_finished(
             seq,
