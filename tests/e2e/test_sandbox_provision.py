@@ -75,7 +75,23 @@ def test_resume_after_the_node_is_back_provisions_both_hosts(
 ) -> None:
     failed = json.loads(nova("runs", "list", "-o", "json", env=sandbox_env).stdout)[0]
     assert failed["status"] == "failed"
-    up = nova("sandbox", "up", "--nodes", "2", env=sandbox_env)  # restarts node2, new port
+    # Started again outside Nova, node2 listens on a new port: the run is refused in one line.
+    container = f"{sandbox_env['NOVA_SANDBOX']}-node2"
+    subprocess.run(["docker", "start", container], check=True, capture_output=True)
+    published = subprocess.run(["docker", "port", container, "22/tcp"], check=True,
+                               capture_output=True, text=True).stdout  # fmt: skip
+    inventory = Path(sandbox_env["NOVA_HOME"]) / "inventories" / "sandbox" / "hosts.json"
+    written = json.loads(inventory.read_text())["hostvars"]["node2"]["ansible_port"]
+    # (Docker may hand the old port back; then nothing is out of date.)
+    if not published.strip().endswith(f":{written}"):
+        stale = nova("provision", "--resume", failed["id"], "-o", "json", env=sandbox_env)
+        assert stale.returncode == 2
+        assert re.fullmatch(
+            rf"nova: sandbox: --inventory: out of date: node2 listens on 127\.0\.0\.1:\d+, "
+            rf"not {written}; run `nova sandbox up` to refresh it",
+            stale.stderr.strip(),
+        ), stale.stderr
+    up = nova("sandbox", "up", "--nodes", "2", env=sandbox_env)  # rewrites the inventory
     assert up.returncode == 0, up.stderr
     result = nova(
         "provision", "--resume", failed["id"], "-o", "json", env=sandbox_env,
