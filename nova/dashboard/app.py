@@ -137,6 +137,9 @@ def create_app(state_db: Path | None = None, audit_db: Path | None = None) -> St
     async def live_script(request: Request) -> Response:
         return FileResponse(templates / "static" / "live.js", media_type="text/javascript")
 
+    async def no_icon(request: Request) -> Response:
+        return Response(status_code=204)  # browsers ask; a missing one is console noise
+
     async def audit_page(request: Request) -> Response:
         log = audit()
         return render("audit.html.j2", check=views.check_audit(log), entries=views.audit_tail(log))
@@ -157,6 +160,7 @@ def create_app(state_db: Path | None = None, audit_db: Path | None = None) -> St
             Route("/runs/{run_id}", run),
             Route("/runs/{run_id}/events", run_events),
             Route("/static/live.js", live_script),
+            Route("/favicon.ico", no_icon),
             Route("/audit", audit_page),
             Route("/api/runs", api_runs),
             Route("/api/audit", api_audit),
