@@ -35,7 +35,7 @@ from nova.core.paths import project_root, runs_dir
 from nova.core.settings import load_settings
 from nova.dashboard import views
 from nova.dashboard.auth import COOKIE, SESSION_SECONDS, Session, Sessions, csrf_ok, token_owner
-from nova.dashboard.control import Control, start_request
+from nova.dashboard.control import Control, Denied, start_request
 from nova.dashboard.live import (
     END,
     HEARTBEAT_SECONDS,
@@ -97,6 +97,16 @@ def create_app(
         record = StateStore(state_db).get_run(run_id)
         return None if record is None else record.status
 
+    def run_end(run_id: str) -> dict[str, Any]:
+        """How the run ended: its status, and each phase's with the reason it was given."""
+        record = StateStore(state_db).get_run(run_id)
+        if record is None:
+            return {"status": None, "phases": []}
+        phases = [
+            {"name": p.name, "status": p.status, "note": p.note or ""} for p in record.phase_results
+        ]
+        return {"status": record.status, "phases": phases}
+
     def feed(run_id: str) -> RunFeed:
         return RunFeed(runs_dir() / run_id, lambda: run_status(run_id) == "running")
 
@@ -156,8 +166,8 @@ def create_app(
                 if item is LAGGED:
                     return  # the browser reconnects from the last event it had
                 if item is END:
-                    status = await asyncio.to_thread(run_status, run_id)
-                    yield f"event: end\ndata: {json.dumps({'status': status})}\n\n"
+                    end = await asyncio.to_thread(run_end, run_id)
+                    yield f"event: end\ndata: {json.dumps(end)}\n\n"
                     return
                 if isinstance(item, LiveEvent):
                     yield item.sse()
@@ -253,7 +263,11 @@ def create_app(
         run_id = request.path_params["run_id"]
         if not RUN_ID_RE.match(run_id):
             return render("error.html.j2", 404, request=request, message="not a run id")
-        await asyncio.to_thread(launched.cancel, run_id, f"dashboard:{session.name}", audit())
+        try:
+            await asyncio.to_thread(launched.cancel, run_id, f"dashboard:{session.name}", audit())
+        except Denied as denied:
+            message = f"Denied by policy: {denied}"
+            return render("error.html.j2", 403, request=request, message=message)
         return RedirectResponse(f"/runs/{run_id}", 303)
 
     async def bad_request(request: Request, exc: Exception) -> Response:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 from nova.audit.log import AuditLog
 from nova.core.errors import InputError
+from nova.policy.gate import check_provision
 from nova.provisioning.provision import ProvisionRequest, SilentObserver, provision
 from nova.runs.recorder import RunStarted
 
@@ -41,19 +42,23 @@ def start_request(inventory: str, phases: list[str], limit: str, mode: str) -> P
 
 @dataclass(frozen=True)
 class Launched:
-    actor: str
+    run: RunStarted
     cancelled: threading.Event
     thread: threading.Thread
 
 
+class Denied(Exception):
+    """The policy gate refused an action; the message is its reason."""
+
+
 class _Started(SilentObserver):
     def __init__(self) -> None:
-        self.run_id = ""
+        self.run: RunStarted | None = None
         self.error: InputError | None = None
         self.known = threading.Event()
 
     def run_started(self, run: RunStarted) -> None:
-        self.run_id = run.run_id
+        self.run = run
         self.known.set()
 
 
@@ -81,10 +86,10 @@ class Control:
         started.known.wait(START_SECONDS)
         if started.error is not None:
             raise started.error
-        if not started.run_id:
+        if started.run is None:
             raise InputError("run", None, "did not start; see the dashboard's log")
-        self.runs[started.run_id] = Launched(actor, cancelled, thread)
-        return started.run_id
+        self.runs[started.run.run_id] = Launched(started.run, cancelled, thread)
+        return started.run.run_id
 
     def can_cancel(self, run_id: str) -> bool:
         launched = self.runs.get(run_id)
@@ -98,8 +103,26 @@ class Control:
             )
         if not launched.thread.is_alive():
             raise InputError(run_id, "run", "has already finished")
+        run = launched.run
+        # The provision policy has no cancel rule of its own: whoever the gate would let
+        # launch this very run (same inventory, phases, hosts, mode) may stop it.
+        decision = check_provision(
+            launcher=actor,
+            inventory=str(run.details.get("inventory", "")),
+            phases=list(run.phases),
+            check_mode=bool(run.details.get("check_mode")),
+            hosts=list(run.details.get("hosts") or []),
+            limit=run.details.get("limit"),
+            audit=audit,
+        )
+        if not decision.allow:
+            raise Denied("; ".join(decision.violations) or decision.reason or "denied by policy")
         # Recorded before the kill, so the chain says who stopped the run before it says it failed.
         (audit or AuditLog()).append(
-            actor, "provision.run.cancel", run_id, payload={"via": "dashboard"}
+            actor,
+            "provision.run.cancel",
+            run_id,
+            decision_id=decision.decision_id,
+            payload={"via": "dashboard"},
         )
         launched.cancelled.set()

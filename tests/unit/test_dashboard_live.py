@@ -189,7 +189,7 @@ def test_the_stream_follows_a_recorded_run_until_it_finishes(nova_home: Path) ->
     blocks = [b for b in answer.text.split("\n\n") if b.startswith("id:")]
     assert [b.splitlines()[0] for b in blocks] == ["id: 01-foundation.1", "id: 01-foundation.2"]
     assert '"status": "ok"' in blocks[1]
-    assert answer.text.endswith('event: end\ndata: {"status": "successful"}\n\n')
+    assert answer.text.endswith('event: end\ndata: {"status": "successful", "phases": []}\n\n')
     assert client.app.state.feeds.feeds == {}  # type: ignore[attr-defined]
 
     resumed = client.get(f"/runs/{run_id}/events", headers={"Last-Event-ID": "01-foundation.1"})

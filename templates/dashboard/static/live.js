@@ -26,6 +26,16 @@
     const end = JSON.parse(message.data);
     status.textContent = end.status;
     status.className = end.status;
+    const cancel = document.getElementById("cancel-run");
+    if (cancel) cancel.remove();
+    const outcome = document.getElementById("run-end");
+    for (const phase of end.phases) {
+      const line = document.createElement("p");
+      line.className = "note " + phase.status;
+      const reason = phase.status === "denied" ? "Denied by policy: " + phase.note : phase.note;
+      line.textContent = "Phase " + phase.name + ": " + phase.status + (reason ? ". " + reason : "");
+      outcome.appendChild(line);
+    }
     table.dataset.finished = "true";
   });
 })();
