@@ -70,6 +70,8 @@ class Control:
 
     def start(self, request: ProvisionRequest, actor: str) -> str:
         """Start the run in a thread; its id once recorded, or the InputError that stopped it."""
+        # Only running runs can be cancelled: the finished ones need not be remembered.
+        self.runs = {k: v for k, v in self.runs.items() if v.thread.is_alive()}
         cancelled = threading.Event()
         started = _Started()
 
@@ -98,9 +100,10 @@ class Control:
     def cancel(self, run_id: str, actor: str, audit: AuditLog | None = None) -> None:
         launched = self.runs.get(run_id)
         if launched is None:
-            raise InputError(
-                run_id, "run", "was not started by this dashboard: stop it where it runs"
+            reason = (
+                "is not running from this dashboard: a run started elsewhere stops where it runs"
             )
+            raise InputError(run_id, "run", reason)
         if not launched.thread.is_alive():
             raise InputError(run_id, "run", "has already finished")
         run = launched.run

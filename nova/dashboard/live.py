@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import re
 from collections.abc import Callable
@@ -33,6 +34,7 @@ from nova.ansible.runner import TaskResult, TaskStarted, map_event
 EVENT_FILE = re.compile(r"^(\d{1,9})-[0-9a-f-]{1,64}\.json\Z")
 PHASE_DIR = re.compile(r"^\d{2}-[a-z0-9_-]{1,40}\Z")
 EVENT_ID = re.compile(r"^(\d{2}-[a-z0-9_-]{1,40})\.(\d{1,9})\Z")
+log = logging.getLogger(__name__)
 QUEUE_SIZE = 1000
 SCAN_SECONDS = 0.2
 HEARTBEAT_SECONDS = 15.0
@@ -171,7 +173,13 @@ class RunFeed:
         while True:
             # Asked before the scan, so the last scan sees every event of a finished run.
             running = await asyncio.to_thread(self.running)
-            for event in await asyncio.to_thread(scan, self.run_dir, seen):
+            try:
+                found = await asyncio.to_thread(scan, self.run_dir, seen)
+            except OSError as exc:
+                # A folder removed or unreadable for a moment: the next scan tries again.
+                log.warning("cannot read the events of %s: %s", self.run_dir, exc)
+                found = []
+            for event in found:
                 self.events.append(event)
                 self._publish(event)
             if not running:

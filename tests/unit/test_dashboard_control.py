@@ -137,7 +137,7 @@ def test_a_denied_run_shows_the_policys_reason(token: str, apply_denied: None) -
 def test_only_a_run_started_here_can_be_cancelled(token: str) -> None:
     client, csrf = logged_in(token)
     answer = client.post("/runs/20260101-000000-abcdef/cancel", data={"csrf": csrf})
-    assert answer.status_code == 400 and "was not started by this dashboard" in answer.text
+    assert answer.status_code == 400 and "is not running from this dashboard" in answer.text
 
 
 @pytest.mark.parametrize(
