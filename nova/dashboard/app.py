@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
@@ -36,6 +35,7 @@ from nova.core.settings import load_settings
 from nova.dashboard import views
 from nova.dashboard.auth import COOKIE, SESSION_SECONDS, Session, Sessions, csrf_ok, token_owner
 from nova.dashboard.control import Control, Denied, start_request
+from nova.dashboard.forms import one, read_form
 from nova.dashboard.live import (
     END,
     HEARTBEAT_SECONDS,
@@ -51,7 +51,6 @@ from nova.runs.state import StateStore
 
 RUN_ID_RE = re.compile(r"^[0-9a-z-]{6,64}\Z")
 MAX_LIST = 500
-MAX_FORM = 16 * 1024
 # Only the dashboard's own script runs on its pages; inline styles are its own too.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -302,29 +301,3 @@ def _limit(request: Request) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIST:
         raise InputError("limit", None, f"must be a whole number from 1 to {MAX_LIST}")
     return int(raw)
-
-
-async def read_form(request: Request) -> dict[str, list[str]]:
-    """A small URL-encoded form; anything else is refused in one line."""
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind != "application/x-www-form-urlencoded":
-        raise InputError("request", None, "must be a form (application/x-www-form-urlencoded)")
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FORM:
-            raise InputError("request", None, f"the form is larger than {MAX_FORM} bytes")
-    try:
-        return parse_qs(body.decode("utf-8", "replace"), max_num_fields=50)
-    except ValueError:
-        raise InputError("request", None, "the form has too many fields") from None
-
-
-def one(fields: dict[str, list[str]], name: str) -> str:
-    values = fields.get(name, [])
-    if len(values) > 1:
-        raise InputError(name, None, "given more than once")
-    value = values[0] if values else ""
-    if "\0" in value or len(value) > 1024:
-        raise InputError(name, None, "is not a plausible value")
-    return value
