@@ -189,3 +189,35 @@ def test_a_forged_session_cookie_is_no_session(token: str, cookie: str) -> None:
     client = TestClient(create_app(control=True))
     client.cookies.set(COOKIE, cookie)
     assert client.post("/runs", data={"inventory": "local"}).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("content", "kind", "status"),
+    [
+        (b"token=" + b"a" * 300, "application/x-www-form-urlencoded", 401),
+        (b"token=%00", "application/x-www-form-urlencoded", 400),
+        (b"token=a&token=b", "application/x-www-form-urlencoded", 400),
+        (b"token=%FF%FE", "application/x-www-form-urlencoded", 401),
+        (b"token=<script>alert(1)</script>", "application/x-www-form-urlencoded", 401),
+        (b'{"token": "x"}', "application/json", 400),
+        (b"token=" + b"a" * 20000, "application/x-www-form-urlencoded", 400),
+    ],
+)
+def test_hostile_logins_open_no_session(token: str, content: bytes, kind: str, status: int) -> None:
+    client = TestClient(create_app(control=True))
+    answer = client.post("/login", content=content, headers={"content-type": kind})
+    assert answer.status_code == status
+    assert "set-cookie" not in answer.headers and "Traceback" not in answer.text
+    assert "<script>alert" not in answer.text
+
+
+def test_logout_needs_the_csrf_token_and_ends_the_session(token: str) -> None:
+    client, csrf = logged_in(token)
+    session = str(client.cookies.get(COOKIE))
+    client.post("/logout", data={"csrf": "forged"})
+    client.cookies.set(COOKIE, session)  # a forged logout only made the browser forget it
+    assert 'value="' + csrf in client.get("/runs").text  # the session is still open
+    client.post("/logout", data={"csrf": csrf})
+    client.cookies.set(COOKIE, session)
+    assert "Log in" in client.get("/runs").text
+    assert client.post("/runs", data={"csrf": csrf, "inventory": "local"}).status_code == 401
