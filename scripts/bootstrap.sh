@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 VENV_ONLY=false
 [[ ${1:-} == --venv-only ]] && VENV_ONLY=true
 
-APT_PACKAGES=(docker.io debootstrap openssh-client openssh-server redis-server restic rclone rsync python3-venv git make)
+# chromium: the browser the dashboard's Playwright tests drive (never `playwright install`).
+APT_PACKAGES=(docker.io debootstrap openssh-client openssh-server redis-server restic rclone rsync python3-venv git make chromium)
 VENV=${NOVA_VENV:-.venv}
 
 missing=()

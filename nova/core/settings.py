@@ -1,8 +1,9 @@
 """The user's settings (NOVA_HOME/config.yml) and the default inventory they choose.
 
-config.yml is optional; today it holds one setting:
+config.yml is optional; today it holds two settings:
 
-    inventory: spark    # what commands use when --inventory is not given
+    inventory: spark          # what commands use when --inventory is not given
+    dashboard_control: true   # the dashboard may start and cancel runs (default false)
 
 The environment variable NOVA_INVENTORY, when set, wins over the file. A
 file that is not a mapping, names an unknown setting or gives a value of the
@@ -25,12 +26,16 @@ from nova.core.yamlfile import load_yaml
 
 CONFIG_NAME = "config.yml"
 ENV_INVENTORY = "NOVA_INVENTORY"
-SETTINGS = {"inventory": "the inventory used when --inventory is not given (a name or a path)"}
+SETTINGS = {
+    "inventory": "the inventory used when --inventory is not given (a name or a path)",
+    "dashboard_control": "true lets a logged-in dashboard user start and cancel runs",
+}
 
 
 @dataclass(frozen=True)
 class Settings:
     inventory: str | None = None
+    dashboard_control: bool = False
 
 
 @dataclass(frozen=True)
@@ -66,14 +71,17 @@ def load_settings(path: Path | None = None) -> Settings:
         if key not in SETTINGS:
             known = ", ".join(sorted(SETTINGS))
             raise InputError(path, str(key), f"unknown setting (known: {known})")
+    control = document.get("dashboard_control", False)
+    if not isinstance(control, bool):
+        raise InputError(path, "dashboard_control", "must be true or false")
     inventory = document.get("inventory")
     if inventory is None:
-        return Settings()
+        return Settings(dashboard_control=control)
     if not isinstance(inventory, str) or not inventory.strip():
         raise InputError(path, "inventory", "must be an inventory name or path (a string)")
     if "\n" in inventory or "\0" in inventory:
         raise InputError(path, "inventory", "must be one line")
-    return Settings(inventory=inventory.strip())
+    return Settings(inventory=inventory.strip(), dashboard_control=control)
 
 
 def chosen_inventory(option: str | None = None) -> InventoryChoice | None:

@@ -43,7 +43,7 @@ def serve(
     # Listening before uvicorn starts: a client told the port may connect at once.
     sock.listen(128)
     config = uvicorn.Config(
-        create_app(),
+        create_app(tls=tls_cert is not None),
         log_level="warning",
         ssl_certfile=str(tls_cert) if tls_cert else None,
         ssl_keyfile=str(tls_key) if tls_key else None,

@@ -133,8 +133,13 @@ def provision(
     store: StateStore | None = None,
     gate: PhaseGate = policy_gate,
     audit: AuditLog | None = None,
+    actor: str | None = None,
 ) -> RunRecord:
-    """Run the requested phases; returns the recorded run, whatever its outcome."""
+    """Run the requested phases; returns the recorded run, whatever its outcome.
+
+    `actor` is who launched it (the dashboard's logged-in user); by default
+    the user running this process.
+    """
     observer = observer or SilentObserver()
     # Validate everything before anything is recorded.
     plan = load_plan()
@@ -167,7 +172,7 @@ def provision(
         AuditSink(audit),
         KpiSink(),
     ]
-    recorder = RunRecorder(ENGINE, [*sinks, observer])
+    recorder = RunRecorder(ENGINE, [*sinks, observer], actor=actor)
     context = RunContext(
         run_id=recorder.run_id,
         request=request,

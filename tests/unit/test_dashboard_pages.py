@@ -77,5 +77,8 @@ def test_hostile_paths_and_parameters_get_a_clean_answer(
 
 
 def test_nothing_is_changed_by_a_page(client: TestClient) -> None:
-    for method in ("post", "put", "delete"):
+    for method in ("put", "delete", "patch"):
         assert getattr(client, method)("/runs").status_code == 405
+    # Control is off unless config.yml turns it on: a POST changes nothing.
+    answer = client.post("/runs", data={"inventory": "local"})
+    assert answer.status_code == 403 and "control is off" in answer.text

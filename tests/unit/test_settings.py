@@ -29,7 +29,11 @@ def test_no_file_or_an_empty_one_sets_nothing(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ("- spark\n", r": must be a mapping of settings"),
-        ("inventroy: spark\n", r": inventroy: unknown setting \(known: inventory\)"),
+        (
+            "inventroy: spark\n",
+            r": inventroy: unknown setting \(known: dashboard_control, inventory\)",
+        ),
+        ("dashboard_control: yes please\n", r": dashboard_control: must be true or false"),
         ("inventory: 3\n", r": inventory: must be an inventory name or path"),
         ("inventory: ''\n", r": inventory: must be an inventory name or path"),
         ("inventory: [a, b]\n", r": inventory: must be an inventory name or path"),
