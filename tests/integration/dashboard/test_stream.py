@@ -69,7 +69,7 @@ def start_run() -> RunRecorder:
     return recorder
 
 
-def test_twenty_followers_each_see_every_event_within_a_second(
+def test_twenty_followers_each_see_every_event_in_order(
     served: tuple[Starlette, str],
 ) -> None:
     app, base = served
@@ -97,9 +97,12 @@ def test_twenty_followers_each_see_every_event_within_a_second(
     recorder.finish("successful")
     for thread in followers:
         thread.join(30)
+    # How soon they see it is measured in bench/dashboard_bench.py, not asserted
+    # here: this tier shares the machine with the container tiers.
+    order = sorted(written, key=written.__getitem__)
     for seen in received:
         assert set(seen) == set(written)
-        assert max(seen[i] - written[i] for i in written) < 1.0
+        assert sorted(seen, key=seen.__getitem__) == order
 
 
 def test_a_follower_that_disconnects_is_freed(served: tuple[Starlette, str]) -> None:
