@@ -1,5 +1,7 @@
 """What firewall leaves on a node: its own nftables table, loaded and kept
-across boots, enforced against a second container, and Docker's tables untouched."""
+across boots, enforced against a second container, and Docker's tables untouched;
+and the forward-path filter, which lets only allowed sources reach a port
+published through a DNAT rule of Docker's shape."""
 
 import hashlib
 import json
@@ -12,6 +14,10 @@ testinfra_hosts = ["firewall-node"]
 
 RULES = "/etc/nova/firewall.nft"
 TABLE = "inet nova_filter"
+FORWARD_TABLE = "inet nova_forward"
+PUBLISHED_ALL_ALLOWED = 8090  # open to firewall_published_port_sources (the peer)
+PUBLISHED_PER_PORT = 8091  # also open to the outsider, by firewall_published_ports
+LISTENER_PORT = 8000  # where both are DNATed to, in the namespace on docker0
 PROBE_TIMEOUT = 3
 
 
@@ -19,6 +25,16 @@ def peer_of(host):
     return testinfra.get_host(
         "firewall-peer", connection="ansible", ansible_inventory=host.backend.ansible_inventory
     )
+
+
+def outsider_of(host):
+    return testinfra.get_host(
+        "firewall-outsider", connection="ansible", ansible_inventory=host.backend.ansible_inventory
+    )
+
+
+def published_address(host):
+    return host.file("/root/published-address").content_string.strip()
 
 
 def address_of(host):
@@ -88,6 +104,14 @@ def test_converge_recorded_the_loaded_table_as_evidence(host):
     assert data["ruleset"].strip() == table.strip()
     assert data["ruleset_sha256"] == hashlib.sha256(data["ruleset"].encode()).hexdigest()
     assert data["rc"] in (0, "0") and data["rules_path"] == RULES
+    forward = host.check_output(f"nft list table {FORWARD_TABLE}")
+    assert data["forward_filter"] in (True, "True")
+    assert data["forward_ruleset"].strip() == forward.strip()
+    assert (
+        data["forward_ruleset_sha256"]
+        == hashlib.sha256(data["forward_ruleset"].encode()).hexdigest()
+    )
+    assert [p["port"] for p in data["published_ports"]] == [PUBLISHED_PER_PORT]
 
 
 def test_unit_loads_the_table_at_boot(host):
@@ -141,3 +165,56 @@ def test_docker_tables_and_the_firewall_survive_a_reapply(host):
     assert host.check_output(f"nft list table {TABLE}").count("policy drop") == 1
     assert not tcp_reachable(peer_of(host), address_of(host), 8081)
     assert tcp_reachable(peer_of(host), address_of(host), 8080)
+
+
+def test_forward_filter_runs_before_dockers_forward_chain(host):
+    forward = host.check_output(f"nft list table {FORWARD_TABLE}")
+    lines = [line.strip() for line in forward.splitlines() if line.strip()]
+    hook = "type filter hook forward priority filter - 10; policy accept;"
+    assert hook in lines
+    assert lines[lines.index(hook) + 1].startswith("ct state established,related accept")
+    rules = [line for line in lines if line.startswith(("ct ", "ip ", "ip6 "))]
+    assert rules[-1].startswith("ct status dnat drop")
+    assert f"ct original proto-dst {PUBLISHED_PER_PORT}" in forward
+    # Docker's FORWARD chain hooks at priority filter (0): ours, at -10, sees a packet first.
+    docker_forward = host.check_output("nft list chain ip filter FORWARD")
+    assert "type filter hook forward priority filter;" in docker_forward
+    assert RULES in host.check_output("systemctl cat nova-firewall.service")
+    assert f"table {FORWARD_TABLE} {{" in host.file(RULES).content_string
+
+
+def test_published_listener_answers_the_node_itself(host):
+    # The listener is up, directly and through the DNAT of the node's own
+    # connections (nat OUTPUT, not forwarded), so a refusal below is the filter's.
+    assert tcp_reachable(host, published_address(host), LISTENER_PORT)
+    for port in (PUBLISHED_ALL_ALLOWED, PUBLISHED_PER_PORT):
+        assert tcp_reachable(host, address_of(host), port)
+
+
+def test_allowed_source_reaches_every_published_port(host):
+    for port in (PUBLISHED_ALL_ALLOWED, PUBLISHED_PER_PORT):
+        assert tcp_reachable(peer_of(host), address_of(host), port)
+
+
+def test_other_source_reaches_only_the_port_opened_to_it(host):
+    outsider = outsider_of(host)
+    assert tcp_reachable(outsider, address_of(host), PUBLISHED_PER_PORT)
+    assert not tcp_reachable(outsider, address_of(host), PUBLISHED_ALL_ALLOWED)
+
+
+def test_forwarded_traffic_that_was_not_dnated_is_left_to_docker(host):
+    # Routed straight to the listener's address, the outsider's traffic is not
+    # DNATed: the filter lets it through, and Docker's own ACCEPT decides.
+    outsider = outsider_of(host)
+    outsider.check_output(
+        "ip route replace %s/32 via %s", published_address(host), address_of(host)
+    )
+    assert tcp_reachable(outsider, published_address(host), LISTENER_PORT)
+
+
+def test_forward_filter_survives_a_reapply(host):
+    host.check_output("systemctl reload nova-firewall.service")
+    assert host.check_output("nft list tables").count(FORWARD_TABLE) == 1
+    assert docker_tables(host) == saved_docker_tables(host)
+    assert not tcp_reachable(outsider_of(host), address_of(host), PUBLISHED_ALL_ALLOWED)
+    assert tcp_reachable(peer_of(host), address_of(host), PUBLISHED_ALL_ALLOWED)
