@@ -261,3 +261,43 @@ def _print_check(result: CheckResult) -> None:
 
 def _cell(value: float | None) -> str:
     return "-" if value is None else f"{value:g}"
+
+
+@monitor.command("receive")
+@click.option("--port", default=9095, show_default=True, help="0 picks a free port.")
+@click.option("--bind", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--token-file", type=EXISTING_FILE, required=True,
+              help="Bearer token Alertmanager sends (a file not readable by others).")  # fmt: skip
+@click.option("--audit-db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Audit log to append to (default: NOVA_HOME/audit.db).")  # fmt: skip
+@click.option("--tls-cert", type=EXISTING_FILE, default=None, help="Server certificate (PEM).")
+@click.option("--tls-key", type=EXISTING_FILE, default=None, help="Server private key (PEM).")
+@insecure_option
+def receive(
+    port: int,
+    bind: str,
+    token_file: Path,
+    audit_db: Path | None,
+    tls_cert: Path | None,
+    tls_key: Path | None,
+    insecure: bool,
+) -> None:
+    """Receive Alertmanager's webhooks and write each alert to the audit log.
+
+    Alertmanager posts to http://BIND:PORT/alerts with `Authorization: Bearer
+    <token>`. Each alert becomes an entry `alert.firing` or `alert.resolved`.
+    Loopback by default; elsewhere it needs --tls-cert and --tls-key, or --insecure.
+    """
+    from nova.audit.log import AuditLog
+    from nova.monitor.receiver import read_token, serve_until_stopped, start_receiver
+
+    if (tls_cert is None) != (tls_key is None):
+        raise InputError("--tls-cert/--tls-key", None, "give both or neither")
+    token = read_token(token_file)
+    tls = (tls_cert, tls_key) if tls_cert and tls_key else None
+    try:
+        receiver = start_receiver(AuditLog(audit_db), token, bind, port, tls, insecure)
+    except OSError as exc:
+        raise InputError(f"{bind}:{port}", "--bind/--port", exc.strerror or str(exc)) from None
+    click.echo(f"receiving alerts on {bind}:{receiver.port}/alerts (Ctrl-C to stop)", err=True)
+    serve_until_stopped(receiver)
