@@ -4,7 +4,10 @@ receiver -> the audit log when an exporter stops, when it comes back, and when
 a backup record is made too old."""
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -77,6 +80,17 @@ def last_seq(host):
     return entries[-1].seq if entries else 0
 
 
+def nova_monitor_status(host):
+    nova = Path(sys.executable).parent / "nova"
+    inventory = host.backend.ansible_inventory
+    done = subprocess.run(
+        [str(nova), "monitor", "status", "-i", inventory, "-o", "json"],
+        capture_output=True, text=True, check=False, env={**os.environ},
+    )
+    assert done.returncode in (0, 1), done.stderr
+    return json.loads(done.stdout)
+
+
 def test_prometheus_scrapes_both_nodes(host):
     up = wait_for(lambda: {i: v for i, v in query(host, 'up{job="nova_node"}').items() if v == 1.0}
                   .keys() >= set(NODES) and query(host, 'up{job="nova_node"}'), timeout=60)
@@ -147,6 +161,14 @@ def test_stopped_exporter_fires_host_down_then_resolves(host):
         assert fired, f"no NovaHostDown firing for obs-node2 in the audit log within {budget}s"
         print(f"NovaHostDown reached the audit log {took:.1f}s after the exporter stopped")
         assert fired[0].payload["labels"]["severity"] == "critical"
+        # `nova monitor status` reads the same through Ansible, from the controller.
+        state = nova_monitor_status(host)
+        targets = {(t["job"], t["instance"]): t["health"] for s in state["servers"] for t in s["targets"]}
+        assert targets[("nova_node", "obs-node2")] == "down"
+        assert targets[("nova_node", "obs-node1")] == "up"
+        firing = {(a["name"], a["instance"]) for s in state["servers"] for a in s["alerts"]
+                  if a["state"] == "firing"}
+        assert ("NovaHostDown", "obs-node2") in firing
     finally:
         node2.check_output("systemctl start prometheus-node-exporter")
     started = time.monotonic()
