@@ -173,6 +173,9 @@ def test_a_phase_without_roles_has_nothing_to_do_and_is_never_a_success(
 def test_nova_provision_says_nothing_to_do_and_exits_1(nova_home: Path) -> None:
     result = run_main("provision", "-i", "local", "--phase", "model-operations")
     assert result.code == 1, result.stderr
-    assert "phase model-operations: nothing-to-do (model-operations.yml applies no role)" in result.stdout
+    assert (
+        "phase model-operations: nothing-to-do (model-operations.yml applies no role)"
+        in result.stdout
+    )
     assert re.search(r"^run \S+ nothing-to-do$", result.stdout, re.MULTILINE)
     assert "successful" not in result.stdout
