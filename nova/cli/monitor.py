@@ -7,14 +7,23 @@ from typing import TYPE_CHECKING
 
 import click
 
-from nova.cli.options import EXISTING_FILE, DefaultCommandGroup
+from nova.cli.options import (
+    EXISTING_FILE,
+    DefaultCommandGroup,
+    export_option,
+    inventory_option,
+    plan_inventory,
+    require_inventory,
+)
 from nova.cli.output import OUTPUT_OPTION, console, print_json
 from nova.cli.serving import check_tls_options, insecure_option, record_start
-from nova.core.errors import InputError
+from nova.core.errors import EXIT_FAILED, EXIT_OK, InputError
 
 if TYPE_CHECKING:
     from nova.kpi.exporter import Exporter
     from nova.monitor.check import CheckResult
+    from nova.monitor.plan import MonitorPlan
+    from nova.monitor.status import MonitorStatus
     from nova.monitor.thresholds import Webhook
 
 DEFAULT_PORT = 9469
@@ -261,3 +270,137 @@ def _print_check(result: CheckResult) -> None:
 
 def _cell(value: float | None) -> str:
     return "-" if value is None else f"{value:g}"
+
+
+@monitor.command("receive")
+@click.option("--port", default=9095, show_default=True, help="0 picks a free port.")
+@click.option("--bind", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--token-file", type=EXISTING_FILE, required=True,
+              help="Bearer token Alertmanager sends (a file not readable by others).")  # fmt: skip
+@click.option("--audit-db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Audit log to append to (default: NOVA_HOME/audit.db).")  # fmt: skip
+@click.option("--tls-cert", type=EXISTING_FILE, default=None, help="Server certificate (PEM).")
+@click.option("--tls-key", type=EXISTING_FILE, default=None, help="Server private key (PEM).")
+@insecure_option
+def receive(
+    port: int,
+    bind: str,
+    token_file: Path,
+    audit_db: Path | None,
+    tls_cert: Path | None,
+    tls_key: Path | None,
+    insecure: bool,
+) -> None:
+    """Receive Alertmanager's webhooks and write each alert to the audit log.
+
+    Alertmanager posts to http://BIND:PORT/alerts with `Authorization: Bearer
+    <token>`. Each alert becomes an entry `alert.firing` or `alert.resolved`.
+    Loopback by default; elsewhere it needs --tls-cert and --tls-key, or --insecure.
+    """
+    from nova.audit.log import AuditLog
+    from nova.monitor.receiver import read_token, serve_until_stopped, start_receiver
+
+    if (tls_cert is None) != (tls_key is None):
+        raise InputError("--tls-cert/--tls-key", None, "give both or neither")
+    token = read_token(token_file)
+    tls = (tls_cert, tls_key) if tls_cert and tls_key else None
+    try:
+        receiver = start_receiver(AuditLog(audit_db), token, bind, port, tls, insecure)
+    except OSError as exc:
+        raise InputError(f"{bind}:{port}", "--bind/--port", exc.strerror or str(exc)) from None
+    click.echo(f"receiving alerts on {bind}:{receiver.port}/alerts (Ctrl-C to stop)", err=True)
+    serve_until_stopped(receiver)
+
+
+@monitor.command("status")
+@inventory_option(purpose="its monitoring hosts' Prometheus is read", defaults_to="chosen")
+@click.option("--group", default="monitoring", show_default=True,
+              help="Inventory group of the Prometheus hosts.")  # fmt: skip
+@OUTPUT_OPTION
+def status(inventory: str | None, group: str, output: str) -> int:
+    """Targets up and down and the alerts firing, read from Prometheus' API.
+
+    Prometheus listens on loopback, so its API is read on each monitoring host
+    through Ansible; nothing is changed. Exits 1 when a target is down, an
+    alert fires or a monitoring host does not answer.
+    """
+    from nova.monitor.status import read
+
+    state = read(require_inventory(inventory), group)
+    if output == "json":
+        print_json(state.to_dict())
+    else:
+        _print_status(state)
+    healthy = not state.down and not state.firing and all(s.reachable for s in state.servers)
+    return EXIT_OK if healthy else EXIT_FAILED
+
+
+def _print_status(state: MonitorStatus) -> None:
+    from rich.table import Table
+
+    from nova.cli.tables import print_table
+
+    out = console()
+    out.print(f"[bold]Monitoring[/] of inventory {state.inventory}, group {state.group}")
+    for server in state.servers:
+        if not server.reachable:
+            out.print(f"[red]{server.host}: Prometheus did not answer[/]")
+            continue
+        targets = Table("job", "instance", "health", "last error", title=f"{server.host}: targets")
+        for t in server.targets:
+            health = "[green]up[/]" if t.health == "up" else f"[red]{t.health}[/]"
+            targets.add_row(t.job, t.instance, health, t.last_error)
+        print_table(out, targets, keep=("job", "instance", "health"))
+        if not server.alerts:
+            out.print("no alerts pending or firing")
+            continue
+        alerts = Table("alert", "instance", "state", "severity", "since", title="alerts")
+        for a in server.alerts:
+            shown = f"[red]{a.state}[/]" if a.state == "firing" else a.state
+            alerts.add_row(a.name, a.instance, shown, a.severity, a.active_at)
+        print_table(out, alerts, keep=("alert", "instance", "state"))
+    down, firing = len(state.down), len(state.firing)
+    out.print(f"{down} target(s) down, {firing} alert(s) firing")
+
+
+@monitor.command("plan")
+@inventory_option(purpose="the plan covers its hosts", defaults_to="plan")
+@click.option("--group", default="monitoring", show_default=True,
+              help="Inventory group of the Prometheus hosts.")  # fmt: skip
+@export_option("also write the plan to FILE (.json for JSON, Markdown otherwise)")
+@OUTPUT_OPTION
+def plan(inventory: str | None, group: str, export_path: Path | None, output: str) -> None:
+    """What the observability phase will scrape and alert on (a plan only: nothing is changed)."""
+    from nova.monitor import plan as monitor_plan
+
+    result = monitor_plan.build(plan_inventory(inventory), group)
+    if export_path is not None:
+        monitor_plan.write(result, export_path)
+    if output == "json":
+        print_json(result.to_dict())
+        return
+    _print_plan(result, export_path)
+
+
+def _print_plan(result: MonitorPlan, export_path: Path | None) -> None:
+    from rich.table import Table
+
+    from nova.cli.tables import print_table
+
+    out = console()
+    out.print(f"[bold]Monitoring plan[/] for inventory {result.inventory}")
+    out.print(f"[yellow]{result.notice}[/]")
+    for note in result.notes:
+        out.print(f"note: {note}")
+    out.print(f"Prometheus and Alertmanager on: {', '.join(result.servers) or 'no host'}")
+    targets = Table("job", "instance", "address", title="scraped")
+    for t in result.targets:
+        targets.add_row(t.job, t.instance, t.address)
+    print_table(out, targets, keep=("job", "instance"))
+    alerts = Table("alert", "severity", "fires when", "held for", title="alerts")
+    for a in result.alerts:
+        alerts.add_row(a.name, a.severity, a.expr, a.hold or "at once")
+    print_table(out, alerts, keep=("alert",))
+    out.print(f"apply with: {result.apply}" if result.apply else "nothing to apply yet")
+    if export_path is not None:
+        out.print(f"plan written to {export_path}")

@@ -116,7 +116,8 @@ def test_the_plan_knows_which_phases_apply_roles() -> None:
     roles = {phase.name: roles_in(phase.playbook) for phase in load_plan().phases}
     assert "nova.spark.users" in roles["foundation"]
     assert "nova.spark.firewall" in roles["foundation"]
-    assert roles["observability"] == ()
+    assert roles["model-operations"] == ()
+    assert "nova.spark.prometheus" in roles["observability"]
     site = load_plan().phases[0].playbook.parent / "site.yml"
     # site.yml imports the phase playbooks, by path or by collection name.
     assert set(roles["foundation"]) <= set(roles_in(site))
@@ -141,18 +142,18 @@ def test_roles_are_found_in_tasks_and_blocks(tmp_path: Path) -> None:
 def test_a_phase_without_roles_has_nothing_to_do_and_is_never_a_success(
     nova_home: Path,
 ) -> None:
-    run = provision(ProvisionRequest(inventory="local", phases=("observability",)))
+    run = provision(ProvisionRequest(inventory="local", phases=("model-operations",)))
 
     assert run.status == NOTHING_TO_DO
     [phase] = run.phase_results
     assert (phase.status, phase.rc, phase.hosts) == (NOTHING_TO_DO, None, {})
-    assert phase.note == "observability.yml applies no role"
+    assert phase.note == "model-operations.yml applies no role"
     assert phase.decision_id  # the policy was still asked
     assert not (nova_home / "runs" / run.id).exists()  # no playbook ran
 
     report = Path(run.report_path or "").read_text()
     assert "**nothing-to-do**" in report
-    assert "Nothing to do: observability.yml applies no role" in report
+    assert "Nothing to do: model-operations.yml applies no role" in report
     assert "nothing was changed on any host" in report
 
     actions = [(a, p.get("status")) for a, _, p in audit_rows(nova_home) if a != "policy.decision"]
@@ -166,12 +167,15 @@ def test_a_phase_without_roles_has_nothing_to_do_and_is_never_a_success(
         (s.labels["phase"], s.labels["status"]): s.count
         for s in store.read("provision_phases_total")
     }
-    assert phases == {("observability", NOTHING_TO_DO): 1}
+    assert phases == {("model-operations", NOTHING_TO_DO): 1}
 
 
 def test_nova_provision_says_nothing_to_do_and_exits_1(nova_home: Path) -> None:
-    result = run_main("provision", "-i", "local", "--phase", "observability")
+    result = run_main("provision", "-i", "local", "--phase", "model-operations")
     assert result.code == 1, result.stderr
-    assert "phase observability: nothing-to-do (observability.yml applies no role)" in result.stdout
+    assert (
+        "phase model-operations: nothing-to-do (model-operations.yml applies no role)"
+        in result.stdout
+    )
     assert re.search(r"^run \S+ nothing-to-do$", result.stdout, re.MULTILINE)
     assert "successful" not in result.stdout
