@@ -36,6 +36,20 @@ fi
 # as plain processes on loopback: an ssh service that openssh-server may have
 # started is left as it is.
 
+# Every container that runs systemd takes several inotify instances, and all
+# of them count against root's fs.inotify.max_user_instances (128 on Debian):
+# past about 20 containers, systemd in the next one cannot start its units and
+# hangs at boot. The tests run the sandbox, a 10-node sandbox and the Molecule
+# scenarios side by side, and the sandbox goes up to 64 nodes.
+if ! $VENV_ONLY; then
+    INOTIFY=/proc/sys/fs/inotify/max_user_instances
+    if [ "$(cat "$INOTIFY")" -lt 2048 ]; then
+        echo "bootstrap: fs.inotify.max_user_instances $(cat "$INOTIFY") -> 2048 (containers running systemd)"
+        echo 2048 > "$INOTIFY"
+        echo "fs.inotify.max_user_instances = 2048" > /etc/sysctl.d/60-nova-containers.conf
+    fi
+fi
+
 if ! $VENV_ONLY && ! docker info >/dev/null 2>&1; then
     echo "bootstrap: starting dockerd"
     mkdir -p /var/log/nova

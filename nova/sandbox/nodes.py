@@ -24,6 +24,13 @@ from nova.sandbox.image import IMAGE, build_image
 LABEL = "io.nova.sandbox"
 # The nodes share the controller's two cores: past this, a run is a test of patience.
 MAX_NODES = 64
+# systemd in a container takes about six inotify instances, counted against
+# root's fs.inotify.max_user_instances with every other container's: short of
+# them, systemd in the next container never finishes booting.
+INOTIFY_PER_NODE = 8
+INOTIFY_HEADROOM = 256
+INOTIFY_LIMIT = Path("/proc/sys/fs/inotify/max_user_instances")
+SSH_START_SECONDS = 120
 USER = "nova"
 RUN_FLAGS = [
     "--cap-add",
@@ -85,6 +92,7 @@ def up(nodes: int) -> list[Node]:
     if not 1 <= nodes <= MAX_NODES:
         raise InputError("--nodes", None, f"must be between 1 and {MAX_NODES}")
     ensure_daemon()
+    _ensure_inotify(nodes)
     build_image()
     ensure_home()
     _ensure_key()
@@ -106,6 +114,23 @@ def up(nodes: int) -> list[Node]:
     for node in running:
         _wait_for_ssh(node)
     return running
+
+
+def _ensure_inotify(nodes: int) -> None:
+    """Enough inotify instances for `nodes` more systemd containers, raised as root."""
+    try:
+        limit = int(INOTIFY_LIMIT.read_text(encoding="ascii"))
+    except (OSError, ValueError):
+        return  # not Linux's procfs: nothing to check
+    needed = INOTIFY_HEADROOM + INOTIFY_PER_NODE * nodes
+    if limit >= needed:
+        return
+    if os.geteuid() != 0:
+        raise NovaError(
+            f"fs.inotify.max_user_instances is {limit}; {nodes} sandbox nodes need about "
+            f"{needed}: run `sysctl -w fs.inotify.max_user_instances={needed}` as root"
+        )
+    INOTIFY_LIMIT.write_text(f"{needed}\n", encoding="ascii")
 
 
 def _ensure_key() -> None:
@@ -169,7 +194,12 @@ chown {USER}:{USER} /home/{USER}/.ssh/authorized_keys
 chmod 0600 /home/{USER}/.ssh/authorized_keys
 printf '%s\\n' '{USER} ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/90-nova-sandbox
 chmod 0440 /etc/sudoers.d/90-nova-sandbox
-systemctl start ssh.service
+if ! timeout {SSH_START_SECONDS} systemctl start ssh.service; then
+  echo "$(hostname): sshd did not start; systemd is $(systemctl is-system-running 2>&1)" \
+       "(a host short of inotify instances stops systemd booting in containers:" \
+       "see fs.inotify.max_user_instances)" >&2
+  exit 1
+fi
 """
     docker("exec", container, "bash", "-c", script)
 
