@@ -218,11 +218,13 @@ def _write_inventory(nodes: list[Node]) -> None:
         ),
         "ansible_python_interpreter": "/usr/bin/python3",
     }
-    # Every node is also in `vpn`: the sandbox is a small cluster, meshed like a real one.
+    # Every node is also in `vpn`: the sandbox is a small cluster, meshed like a
+    # real one; and in `data`, where the data-services phase runs.
     document = {
         "groups": {
             "sandbox": {"hosts": sorted(hostvars), "vars": group_vars},
             "vpn": {"hosts": sorted(hostvars), "vars": {}},
+            "data": {"hosts": sorted(hostvars), "vars": {}},
         },
         "hostvars": hostvars,
     }
