@@ -214,3 +214,10 @@ def test_pgvector_is_refused_on_debian_in_one_line(host):
     assert "\n" not in refusal
     assert refusal.startswith("postgresql_pgvector: Debian 12 ships no pgvector package")
     assert host.run("dpkg -s postgresql-15-pgvector").rc != 0
+
+
+def test_the_ubuntu_dry_run_left_nothing_behind(host):
+    """side_effect.yml ran the Ubuntu branch in check mode; it must change nothing."""
+    assert not host.file("/etc/apt/sources.list.d/postgresql-pgdg.sources").exists
+    assert not host.file("/etc/apt/keyrings/postgresql-pgdg.asc").exists
+    assert not host.file("/etc/postgresql/16").exists
