@@ -4,6 +4,7 @@ streamed to the replica, a marker row restored from the backup role's dump,
 and the refusal of pgvector on Debian 12."""
 
 import json
+import subprocess
 import time
 
 import testinfra
@@ -39,14 +40,29 @@ def eventually(host, query, expected, db="app"):
     return False
 
 
-def address_of(host, device):
-    out = host.check_output(f"ip -4 -o addr show dev {device}")
-    return out.split()[3].split("/")[0]
+def subnet_of_network(name):
+    return subprocess.check_output(
+        ["docker", "network", "inspect", name, "--format", "{{(index .IPAM.Config 0).Subnet}}"],
+        text=True,
+    ).strip()
 
 
-def subnet_of(host, device):
-    out = host.check_output(f"ip -4 -o route show dev {device} scope link proto kernel")
-    return out.split()[0]
+def interface_on(host, network):
+    """(device, address) of the host's interface on a scenario network."""
+    subnet = subnet_of_network(network)
+    for line in host.check_output("ip -4 -o route show scope link proto kernel").splitlines():
+        fields = line.split()
+        if fields[0] == subnet:
+            return fields[fields.index("dev") + 1], fields[fields.index("src") + 1]
+    raise AssertionError(f"{host.backend.host} has no interface on {network} ({subnet})")
+
+
+def vpn_address(host):
+    return interface_on(host, "molecule-postgresql-vpn")[1]
+
+
+def lan_address(host):
+    return interface_on(host, "molecule-postgresql-lan")[1]
 
 
 def tcp_reachable(prober, address, port):
@@ -103,7 +119,7 @@ def test_made_passwords_are_private(host):
 def test_ssl_is_on_with_the_role_certificate(host):
     assert sql(host, "SHOW ssl") == "on"
     assert sql(host, "SHOW ssl_cert_file") == "/etc/postgresql-nova-tls/server.crt"
-    vpn = address_of(host, "eth0")
+    vpn = vpn_address(host)
     cert = host.check_output(
         "openssl x509 -noout -ext subjectAltName -in /etc/postgresql-nova-tls/server.crt"
     )
@@ -112,7 +128,7 @@ def test_ssl_is_on_with_the_role_certificate(host):
 
 def test_tls_connection_from_the_vpn_works_and_plain_is_refused(host):
     replica = other(host, "pg-replica")
-    vpn = address_of(host, "eth0")
+    vpn = vpn_address(host)
     password = app_password(host)
     query = "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
     required = psql_from(replica, vpn, password, "require", query)
@@ -127,8 +143,8 @@ def test_tls_connection_from_the_vpn_works_and_plain_is_refused(host):
 
 
 def test_listens_on_the_vpn_address_and_localhost_only(host):
-    vpn = address_of(host, "eth0")
-    lan = address_of(host, "eth1")
+    vpn = vpn_address(host)
+    lan = lan_address(host)
     assert sql(host, "SHOW listen_addresses") == f"localhost,{vpn}"
     assert host.socket("tcp://127.0.0.1:5432").is_listening
     assert host.socket(f"tcp://{vpn}:5432").is_listening
@@ -161,17 +177,18 @@ def test_databases_roles_privileges_and_extensions(host):
 def test_firewall_opens_the_port_to_the_vpn_subnet_only(host):
     table = host.check_output("nft list table inet nova_filter")
     rule = [line.strip() for line in table.splitlines() if "tcp dport 5432" in line]
-    subnet = subnet_of(host, "eth0")
+    device = interface_on(host, "molecule-postgresql-vpn")[0]
+    subnet = subnet_of_network("molecule-postgresql-vpn")
     expected = (
-        f'iifname "eth0" ip saddr {subnet} tcp dport 5432 accept comment "nova postgresql: VPN"'
+        f'iifname "{device}" ip saddr {subnet} tcp dport 5432 accept comment "nova postgresql: VPN"'
     )
     assert rule == [expected]
 
 
 def test_the_outside_container_cannot_connect(host):
     outside = other(host, "pg-outside")
-    vpn = address_of(host, "eth0")
-    lan = address_of(host, "eth1")
+    vpn = vpn_address(host)
+    lan = lan_address(host)
     # Nothing listens on the shared network's address.
     assert tcp_reachable(outside, lan, 22)
     assert not tcp_reachable(outside, lan, 5432)
