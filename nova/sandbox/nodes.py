@@ -252,13 +252,15 @@ def _write_inventory(nodes: list[Node]) -> None:
         ),
         "ansible_python_interpreter": "/usr/bin/python3",
     }
-    # Every node is also in `vpn`: the sandbox is a small cluster, meshed like a real one.
-    # The first node is the monitoring host (Prometheus and Alertmanager).
+    # Every node is also in `vpn`: the sandbox is a small cluster, meshed like a
+    # real one; and in `data`, where the data-services phase runs. The first
+    # node is the monitoring host (Prometheus and Alertmanager).
     document = {
         "groups": {
             "sandbox": {"hosts": sorted(hostvars), "vars": group_vars},
             "vpn": {"hosts": sorted(hostvars), "vars": {}},
             "monitoring": {"hosts": sorted(hostvars)[:1], "vars": {}},
+            "data": {"hosts": sorted(hostvars), "vars": {}},
         },
         "hostvars": hostvars,
     }
