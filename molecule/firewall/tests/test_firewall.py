@@ -218,3 +218,14 @@ def test_forward_filter_survives_a_reapply(host):
     assert docker_tables(host) == saved_docker_tables(host)
     assert not tcp_reachable(outsider_of(host), address_of(host), PUBLISHED_ALL_ALLOWED)
     assert tcp_reachable(peer_of(host), address_of(host), PUBLISHED_ALL_ALLOWED)
+
+
+def test_contributions_are_kept_for_the_other_phases_runs(host):
+    # The foundation and data-services phases each run the firewall with the
+    # contributions of their own roles; the kept ones carry the others' over.
+    kept = host.file("/etc/nova/firewall-contributions.json")
+    assert kept.mode == 0o600 and kept.user == "root"
+    contributions = json.loads(kept.content_string)
+    assert contributions["firewall_allowed_udp_ports__vpn"] == [51820]
+    assert contributions["firewall_trusted_subnets__vpn"] == ["10.99.0.0/24"]
+    assert [p["port"] for p in contributions["firewall_published_ports__outsider"]] == [8091]
