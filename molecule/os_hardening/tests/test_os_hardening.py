@@ -146,8 +146,8 @@ def test_accounts_policy(host):
     assert settings["PASS_MAX_DAYS"].strip() == "365"
     assert settings["ENCRYPT_METHOD"].strip() == "YESCRYPT"
     assert settings["UMASK"].strip() == "027"
-    # A real login, through sshd's PAM session (pam_limits) and the profile.
-    login = ssh(peer_of(host), "alice", address_of(host), "umask; ulimit -Hc")
+    # A real login shell over SSH: sshd's PAM session (pam_limits), then the profile.
+    login = ssh(peer_of(host), "alice", address_of(host), "bash -lc 'umask; ulimit -Hc'")
     assert login.stdout.split() == ["0027", "0"], login.stderr
     # pam_pwquality refuses a short password, even set by root.
     weak = host.run("echo 'alice:Sh0rt!' | chpasswd")
