@@ -89,7 +89,7 @@ def test_host_wide_sysctls_are_left_to_the_host_in_a_container(host):
     keep the values the host had before: the role never sets them from a container."""
     before = host.file("/root/host-sysctls-before").content_string.splitlines()
     assert len(before) == len(HOST_SYSCTLS) - 1  # no Yama in this kernel
-    assert host.check_output("sysctl -e %s", " ".join(HOST_SYSCTLS)).splitlines() == before
+    assert host.check_output("sysctl -e " + " ".join(HOST_SYSCTLS)).splitlines() == before
     assert host.file("/proc/sys/kernel/kptr_restrict").is_file
 
 
