@@ -28,6 +28,13 @@ EXPECTED = {
     "base_packages": {"security_updates"},
     "firewall": {"firewall_ruleset"},
     "openvpn": {"openvpn_crl"},
+    "os_hardening": {
+        "kernel_sysctl",
+        "audit_rules",
+        "file_integrity",
+        "auto_updates",
+        "brute_force",
+    },
     "ssh_hardening": {"sshd_config"},
     "users": {"sudo_users"},
     "wireguard": {"vpn_handshake"},
