@@ -190,9 +190,12 @@ def test_the_roles_record_evidence_for_both_nodes(
     assert result.returncode in (0, 1), result.stderr
     document = json.loads(result.stdout)
     controls = {c["control"]: c for c in document["controls"]}
+    # Each control rests on several checks; the os_hardening role's evidence
+    # (brute_force, kernel_sysctl) comes from the hosts it runs on. Here the
+    # findings of the foundation's own checks must pass and name their entries.
     for number, check in (("5.15", "sshd_config"), ("8.20", "firewall_ruleset")):
-        assert controls[number]["status"] == "pass", controls[number]
-        findings = {f["host"]: f for f in controls[number]["findings"]}
+        assert controls[number]["status"] in ("pass", "incomplete"), controls[number]
+        findings = {f["host"]: f for f in controls[number]["findings"] if f["check"] == check}
         assert set(findings) == {"node1", "node2"}
         for host, found in findings.items():
             assert found["status"] == "pass"

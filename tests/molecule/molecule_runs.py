@@ -19,11 +19,11 @@ ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted(p.parent.name for p in (ROOT / "molecule").glob("*/molecule.yml"))
 # The longest scenarios start first, so the whole set finishes soonest.
 LONGEST_FIRST = [
+    "observability",
+    "os_hardening",
     "wireguard",
     "openvpn",
     "backup",
-    "os_hardening",
-    "observability",
     "container_runtime",
     "firewall",
     "nova_agent",
