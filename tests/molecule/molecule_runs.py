@@ -18,7 +18,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted(p.parent.name for p in (ROOT / "molecule").glob("*/molecule.yml"))
 # The longest scenarios start first, so the whole set finishes soonest.
-LONGEST_FIRST = ["wireguard", "openvpn", "backup", "container_runtime", "firewall", "nova_agent"]
+LONGEST_FIRST = [
+    "mongodb",
+    "wireguard",
+    "openvpn",
+    "backup",
+    "container_runtime",
+    "firewall",
+    "nova_agent",
+]
 TIMEOUT = 2400.0
 # The machine is CPU-bound for the whole run and the sandbox chain is one long
 # sequence of steps, so Molecule yields to it: its own processes (molecule,
