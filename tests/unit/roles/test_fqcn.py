@@ -102,6 +102,11 @@ def test_every_foundation_role_is_referenced() -> None:
     assert set(role_references(data)) == {f"nova.spark.{r}" for r in foundation}
 
 
+def test_every_data_services_role_is_referenced() -> None:
+    data = yaml.safe_load((ROOT / "playbooks" / "data-services.yml").read_text(encoding="utf-8"))
+    assert {f"nova.spark.{r}" for r in DATA_SERVICES_ROLES} <= set(role_references(data))
+
+
 def test_the_collection_has_the_filters() -> None:
     assert {
         "wireguard_layout",
