@@ -21,6 +21,8 @@ SCENARIOS = sorted(p.parent.name for p in (ROOT / "molecule").glob("*/molecule.y
 LONGEST_FIRST = [
     "observability",
     "os_hardening",
+    "postgresql",
+    "mongodb",
     "wireguard",
     "openvpn",
     "backup",
