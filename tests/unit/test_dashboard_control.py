@@ -109,7 +109,7 @@ def test_an_action_needs_a_session_and_its_csrf_token(token: str) -> None:
 
 def test_a_check_mode_run_starts_through_the_cli_service_and_gate(token: str) -> None:
     client, csrf = logged_in(token)
-    form = {"csrf": csrf, "inventory": "local", "phase": "observability"}
+    form = {"csrf": csrf, "inventory": "local", "phase": "model-operations"}
     answer = client.post("/runs", data=form, follow_redirects=False)
     assert answer.status_code == 303
     run_id = answer.headers["location"].rsplit("/", 1)[1]
@@ -124,7 +124,7 @@ def test_a_check_mode_run_starts_through_the_cli_service_and_gate(token: str) ->
 
 def test_a_denied_run_shows_the_policys_reason(token: str, apply_denied: None) -> None:
     client, csrf = logged_in(token)
-    form = {"csrf": csrf, "inventory": "local", "phase": "observability", "mode": "apply"}
+    form = {"csrf": csrf, "inventory": "local", "phase": "model-operations", "mode": "apply"}
     answer = client.post("/runs", data=form, follow_redirects=False)
     record = finished(answer.headers["location"].rsplit("/", 1)[1])
     assert record.status == "denied"

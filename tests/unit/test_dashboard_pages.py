@@ -30,10 +30,10 @@ def test_a_fresh_home_says_no_evidence_rather_than_all_is_well(client: TestClien
 
 
 def test_a_recorded_run_shows_on_every_page_as_the_cli_records_it(client: TestClient) -> None:
-    run = provision(ProvisionRequest(inventory="local", phases=("observability",)))
+    run = provision(ProvisionRequest(inventory="local", phases=("model-operations",)))
 
     overview = client.get("/").text
-    assert run.id in overview and "observability" in overview and "nothing-to-do" in overview
+    assert run.id in overview and "model-operations" in overview and "nothing-to-do" in overview
     assert "entries verify" in overview  # the provisioning run wrote the audit log
 
     listed = client.get("/api/runs").json()
@@ -42,7 +42,7 @@ def test_a_recorded_run_shows_on_every_page_as_the_cli_records_it(client: TestCl
     ]
     page = client.get(f"/runs/{run.id}")
     assert page.status_code == 200
-    assert "observability.yml applies no role" in page.text
+    assert "model-operations.yml applies no role" in page.text
     audit = client.get("/audit").text
     assert "provision.run.start" in audit and run.id in audit
 

@@ -119,7 +119,7 @@ def test_a_denied_run_shows_the_policys_reason(
     log_in(browser, dashboard, controlled)
     page.goto(dashboard + "/runs")
     page.fill("#start-run input[name=inventory]", "slow")
-    page.check("#start-run input[value=observability]")
+    page.check("#start-run input[value=model-operations]")
     page.check("#start-run input[value=apply]")
     page.click("#start-run button[type=submit]")
     expect(page.locator("body")).to_contain_text(

@@ -56,12 +56,12 @@ PLAY = """\
 def test_every_page_loads_with_what_was_recorded(
     nova_home: Path, dashboard: str, browser: Browser
 ) -> None:
-    run = provision(ProvisionRequest(inventory="local", phases=("observability",)))
+    run = provision(ProvisionRequest(inventory="local", phases=("model-operations",)))
     page = browser.page
     for path, name, shows in [
         ("/", "overview", run.id),
         ("/runs", "runs", run.id),
-        (f"/runs/{run.id}", "run", "observability.yml applies no role"),
+        (f"/runs/{run.id}", "run", "model-operations.yml applies no role"),
         ("/audit", "audit", "provision.run.start"),
     ]:
         answer = page.goto(dashboard + path)
