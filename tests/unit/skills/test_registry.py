@@ -78,9 +78,10 @@ def test_work_that_cannot_run_here_is_a_final_not_runnable_failure(skill: str) -
 
 
 def test_a_role_missing_from_the_checkout_is_not_runnable() -> None:
-    ctx = SkillContext("data.relational", SkillRequest(inventory="local"))
-    with pytest.raises(NotRunnable, match="role postgresql is not in this checkout"):
-        RoleRun("postgresql").run(ctx)
+    # A role that no checkout has: the skill must refuse before any playbook runs.
+    ctx = SkillContext("data.vector", SkillRequest(inventory="local"))
+    with pytest.raises(NotRunnable, match="role nova_no_such_role is not in this checkout"):
+        RoleRun("nova_no_such_role").run(ctx)
 
 
 def test_role_skill_without_an_inventory_is_refused_before_running() -> None:
