@@ -108,8 +108,17 @@ def test_site_lists_the_tasks_of_every_foundation_role(
     assert len(roles) >= 9 and all(r.startswith("nova.spark.") for r in roles)
     listed = {line.split(" : ")[0].strip() for line in proc.stdout.splitlines() if " : " in line}
     assert sorted(set(roles) - listed) == []
-    for phase in ("Foundation", "Model operations", "Data services", "Experience", "Observability"):
-        assert f"): {phase}\t" in proc.stdout, phase
+    plays = (
+        "Foundation - each host's own base",
+        "Foundation - the VPN mesh",
+        "Model operations",
+        "Data services",
+        "Experience",
+        "Observability exporters",
+        "Observability server",
+    )
+    for play in plays:
+        assert f"): {play}\t" in proc.stdout, play
 
 
 @pytest.mark.parametrize("name", PLAYBOOKS)
