@@ -55,7 +55,7 @@ def test_site_from_the_installed_tarball_converges_a_host(host: str, tmp_path: P
     )  # fmt: skip
 
     first = run(*command, cwd=tmp_path, env=env, timeout=600)
-    assert "PLAY [Foundation]" in first.stdout
+    assert "PLAY [Foundation - each host's own base]" in first.stdout
     counts = recap(first.stdout, host)
     assert counts["failed"] == 0 and counts["unreachable"] == 0
     assert counts["changed"] >= 1, first.stdout  # the fact folder and file are new
