@@ -20,6 +20,7 @@ SCENARIOS = sorted(p.parent.name for p in (ROOT / "molecule").glob("*/molecule.y
 # The longest scenarios start first, so the whole set finishes soonest.
 LONGEST_FIRST = [
     "observability",
+    "os_hardening",
     "postgresql",
     "mongodb",
     "wireguard",
